@@ -1,0 +1,103 @@
+"""The frame every signed-in page shares: skip link, header, navigation, language switch."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal.state.session import SessionState
+
+T = SessionState.t
+
+PRIMARY = "#0b5cad"  # 6.4:1 on white
+TEXT = "#1a1a1a"
+MUTED = "#4a4a4a"  # 8.9:1 on white
+BORDER = "#c9d1da"
+SURFACE = "#f5f7fa"
+
+
+def language_button() -> rx.Component:
+    return rx.button(
+        T["lang.switch"],
+        on_click=SessionState.toggle_locale,
+        aria_label=T["lang.switch_label"],
+        id="language-switch",
+        variant="surface",
+        color_scheme="gray",
+        min_height="44px",
+    )
+
+
+def nav_link(label_key: str, href: str) -> rx.Component:
+    return rx.link(T[label_key], href=href, color="white", weight="medium", padding="10px 6px", underline="hover")
+
+
+def header() -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            rx.link(T["app.name"], href="/", color="white", weight="bold", size="5", underline="none"),
+            rx.el.nav(
+                rx.hstack(
+                    rx.cond(
+                        SessionState.role == "manager",
+                        nav_link("nav.clients", "/clients"),
+                        rx.fragment(nav_link("nav.dashboard", "/dashboard"), nav_link("nav.policies", "/policies")),
+                    ),
+                    spacing="4",
+                ),
+                aria_label=T["nav.main"],
+            ),
+            rx.spacer(),
+            rx.text(SessionState.display_name, color="white", id="user-name"),
+            language_button(),
+            rx.button(
+                T["nav.logout"],
+                on_click=SessionState.logout,
+                id="logout",
+                variant="surface",
+                color_scheme="gray",
+                min_height="44px",
+            ),
+            align="center",
+            spacing="4",
+            wrap="wrap",
+            max_width="1200px",
+            margin="0 auto",
+            padding="12px 20px",
+        ),
+        background=PRIMARY,
+    )
+
+
+def skip_link() -> rx.Component:
+    return rx.el.a(
+        T["nav.skip"],
+        href="#main",
+        class_name="skip-link",
+    )
+
+
+def page_frame(*children, title_key: str) -> rx.Component:
+    return rx.box(
+        skip_link(),
+        header(),
+        rx.el.main(
+            rx.heading(T[title_key], as_="h1", size="7", margin_bottom="16px", color=TEXT),
+            *children,
+            id="main",
+            tab_index=-1,
+            max_width="1200px",
+            margin="0 auto",
+            padding="20px",
+        ),
+        min_height="100vh",
+        background="white",
+        color=TEXT,
+    )
+
+
+def loading() -> rx.Component:
+    return rx.hstack(rx.spinner(), rx.text(T["common.loading"]), role="status", padding="20px")
+
+
+def back_link(label_key: str, href: str) -> rx.Component:
+    return rx.link("← ", T[label_key], href=href, color=PRIMARY, display="inline-block", padding="10px 0")

@@ -1,0 +1,34 @@
+"""Accessible data tables: real <table> markup with header cells and a caption."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal.components.layout import BORDER, SURFACE
+from portal.state.session import SessionState
+
+T = SessionState.t
+
+
+def header_cell(label_key: str, align: str = "left") -> rx.Component:
+    return rx.el.th(T[label_key], scope="col", style={"text_align": align, "padding": "10px 12px", "border_bottom": f"2px solid {BORDER}", "background": SURFACE, "white_space": "nowrap"})
+
+
+def cell(*children, align: str = "left", **props) -> rx.Component:
+    return rx.el.td(*children, style={"text_align": align, "padding": "8px 12px", "border_bottom": f"1px solid {BORDER}", "vertical_align": "top"}, **props)
+
+
+def table(caption, columns: list[tuple[str, str]], rows, render_row, footer=None, table_id: str = "") -> rx.Component:
+    """columns: (label_key, align). render_row: row var -> list of cells."""
+    parts = [
+        rx.el.caption(caption, style={"text_align": "left", "font_weight": "600", "padding": "8px 0"}),
+        rx.el.thead(rx.el.tr(*[header_cell(key, align) for key, align in columns])),
+        rx.el.tbody(rx.foreach(rows, lambda row: rx.el.tr(*render_row(row)))),
+    ]
+    if footer is not None:
+        parts.append(rx.el.tfoot(footer))
+    return rx.box(
+        rx.el.table(*parts, id=table_id or None, style={"width": "100%", "border_collapse": "collapse", "font_variant_numeric": "tabular-nums"}),
+        overflow_x="auto",
+        width="100%",
+    )

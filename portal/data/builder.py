@@ -1,0 +1,336 @@
+"""In-memory builder of generated rows for every table, written with bulk inserts.
+
+The demo and the scale generator both describe customers, policies and money movements
+through a ``Dataset``; it assigns ids, derives coverage rows, records a history event
+for every money movement (amount equal to the record's), and on ``flush`` chains each
+customer's history in date order and inserts everything in foreign-key order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlmodel import Session
+
+from portal.data import tables as t
+from portal.data.bulk import insert_rows, next_ids, sync_sequences
+from portal.data.catalogue import ProductSpec, coverages_for
+from portal.data.history import HistoryChainWriter
+from portal.domain.records import HistoryKind, PaymentFrequency, PolicyStatus
+
+# Foreign-key order for inserts.
+TABLES = (
+    t.Customer,
+    t.ServiceManager,
+    t.ManagerAssignment,
+    t.UserAccount,
+    t.Policy,
+    t.PolicyCoverage,
+    t.PremiumInstallment,
+    t.BenefitItem,
+    t.PolicyLoan,
+    t.LoanRepayment,
+    t.UniversalAccount,
+    t.AccountMovement,
+    t.HistoryEvent,
+)
+
+MONTHS_BETWEEN = {
+    PaymentFrequency.ANNUAL: 12,
+    PaymentFrequency.SEMI_ANNUAL: 6,
+    PaymentFrequency.QUARTERLY: 3,
+    PaymentFrequency.MONTHLY: 1,
+}
+
+STATUS_EVENTS = {
+    PolicyStatus.LAPSED: HistoryKind.POLICY_LAPSED,
+    PolicyStatus.TERMINATED: HistoryKind.POLICY_TERMINATED,
+    PolicyStatus.MATURED: HistoryKind.POLICY_MATURED,
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day of month ``months`` later, clamped to the month's last day."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def add_years(day: date, years: int) -> date:
+    return add_months(day, 12 * years)
+
+
+def one_year_end(start: date) -> date:
+    """Last day of a one-year policy period."""
+    return add_years(start, 1) - timedelta(days=1)
+
+
+def due_dates(start: date, frequency: PaymentFrequency, term_years: int, until: date) -> list[date]:
+    """Premium due dates from ``start`` within the payment term, up to ``until`` inclusive."""
+    if frequency is PaymentFrequency.SINGLE or term_years <= 0:
+        return [start] if start <= until else []
+    step = MONTHS_BETWEEN[frequency]
+    count = term_years * 12 // step
+    result = []
+    for k in range(count):
+        due = add_months(start, k * step)
+        if due > until:
+            break
+        result.append(due)
+    return result
+
+
+def interest_fen(principal_fen: int, rate_bp: int, days: int) -> int:
+    """Simple interest actual/365, rounded half-up to the fen (integer arithmetic only)."""
+    exact = Decimal(principal_fen) * Decimal(rate_bp) * Decimal(days) / Decimal(10000 * 365)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# Business happens on Beijing time; the history stores the instant (UTC).
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def local_moment(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=CHINA_TIME)
+
+
+def at(day: date, salt: int) -> datetime:
+    """A business-hours moment on ``day``, derived from a record id so no RNG is consumed."""
+    minutes = (salt * 37) % 540
+    return local_moment(day, 8 + minutes // 60, minutes % 60)
+
+
+@dataclass
+class PolicyRef:
+    """What later calls need to know about a policy that was added."""
+
+    id: int
+    customer_id: int
+    policy_no: str
+    product: ProductSpec
+    start_date: date
+
+
+class Dataset:
+    def __init__(self, session: Session):
+        self.session = session
+        self._ids = next_ids(session, TABLES)
+        self.rows: dict[str, list[dict]] = defaultdict(list)
+        self._events: dict[int, list[tuple[datetime, int, dict]]] = defaultdict(list)
+        self._event_seq = 0
+        self._new_customers: set[int] = set()
+
+    # -- ids and raw rows -------------------------------------------------------------
+    def new_id(self, model) -> int:
+        name = model.__tablename__
+        value = self._ids[name]
+        self._ids[name] = value + 1
+        return value
+
+    def add(self, model, **values) -> int:
+        values.setdefault("id", self.new_id(model))
+        self.rows[model.__tablename__].append(values)
+        return values["id"]
+
+    def event(
+        self,
+        customer_id: int,
+        policy_id: int | None,
+        occurred_at: datetime,
+        kind: HistoryKind,
+        amount_fen: int | None = None,
+        note: str = "",
+    ) -> None:
+        self._event_seq += 1
+        self._events[customer_id].append(
+            (
+                occurred_at,
+                self._event_seq,
+                dict(
+                    customer_id=customer_id,
+                    policy_id=policy_id,
+                    occurred_at=occurred_at,
+                    kind=kind,
+                    amount_fen=amount_fen,
+                    note=note,
+                ),
+            )
+        )
+
+    # -- people -------------------------------------------------------------------------
+    def add_customer(self, **columns) -> int:
+        customer_id = self.new_id(t.Customer)
+        columns.setdefault("customer_no", f"C{customer_id:010d}")
+        self.add(t.Customer, id=customer_id, **columns)
+        self._new_customers.add(customer_id)
+        return customer_id
+
+    # -- policies -----------------------------------------------------------------------
+    def add_policy(
+        self,
+        *,
+        customer_id: int,
+        product: ProductSpec,
+        status: PolicyStatus,
+        start_date: date,
+        end_date: date | None,
+        sum_assured_fen: int,
+        premium_fen: int,
+        frequency: PaymentFrequency,
+        term_years: int,
+        insured_name: str,
+        beneficiaries: str = "",
+        cash_value_fen: int = 0,
+        auto_renew: bool = False,
+        status_date: date | None = None,
+        issue_note: str = "",
+    ) -> PolicyRef:
+        policy_id = self.new_id(t.Policy)
+        prefix = {"auto": "PDAA", "home": "PQAH"}.get(product.kind, "")
+        policy_no = f"{prefix}{start_date:%Y}{policy_id:012d}"
+        self.add(
+            t.Policy,
+            id=policy_id,
+            policy_no=policy_no,
+            source_system="property_core" if prefix else "life_core",
+            line=product.line.value,
+            product_code=product.code,
+            status=status.value,
+            status_date=status_date,
+            policyholder_id=customer_id,
+            insured_name=insured_name,
+            beneficiaries=beneficiaries,
+            start_date=start_date,
+            end_date=end_date,
+            sum_assured_fen=sum_assured_fen,
+            premium_fen=premium_fen,
+            payment_frequency=frequency.value,
+            payment_term_years=term_years,
+            cash_value_fen=cash_value_fen,
+            auto_renew=auto_renew,
+        )
+        for responsibility, amount in coverages_for(product.kind, sum_assured_fen):
+            self.add(t.PolicyCoverage, policy_id=policy_id, responsibility=responsibility.value, amount_fen=amount)
+        # Issue opens the day's business; a status change closes it.
+        self.event(customer_id, policy_id, local_moment(start_date, 8), HistoryKind.POLICY_ISSUED, None, issue_note)
+        if status in STATUS_EVENTS and status_date is not None:
+            self.event(customer_id, policy_id, local_moment(status_date, 17, 30), STATUS_EVENTS[status])
+        return PolicyRef(policy_id, customer_id, policy_no, product, start_date)
+
+    def set_cash_value(self, policy: PolicyRef, cash_value_fen: int) -> None:
+        for row in reversed(self.rows["policy"]):
+            if row["id"] == policy.id:
+                row["cash_value_fen"] = cash_value_fen
+                return
+        raise KeyError(policy.id)
+
+    # -- money records, each with its history event ----------------------------------
+    def add_installment(self, policy: PolicyRef, due: date, amount_fen: int, paid: date | None) -> int:
+        row_id = self.add(
+            t.PremiumInstallment, policy_id=policy.id, due_date=due, amount_fen=amount_fen, paid_date=paid
+        )
+        if paid is not None:
+            self.event(
+                policy.customer_id, policy.id, at(paid, row_id), HistoryKind.PREMIUM_PAID,
+                amount_fen, f"premium_installment#{row_id}",
+            )
+        return row_id
+
+    def add_benefit(self, policy: PolicyRef, kind: str, payable: date, amount_fen: int, paid: date | None) -> int:
+        row_id = self.add(
+            t.BenefitItem, policy_id=policy.id, kind=kind, payable_date=payable, amount_fen=amount_fen, paid_date=paid
+        )
+        if paid is not None:
+            self.event(
+                policy.customer_id, policy.id, at(paid, row_id), HistoryKind.BENEFIT_PAID,
+                amount_fen, f"benefit_item#{row_id}",
+            )
+        return row_id
+
+    def add_loan(
+        self, policy: PolicyRef, kind: str, principal_fen: int, rate_bp: int, start: date, due: date
+    ) -> int:
+        loan_id = self.new_id(t.PolicyLoan)
+        self.add(
+            t.PolicyLoan,
+            id=loan_id,
+            loan_no=f"LN{start:%Y%m}{loan_id:08d}",
+            policy_id=policy.id,
+            kind=kind,
+            principal_fen=principal_fen,
+            annual_rate_bp=rate_bp,
+            start_date=start,
+            due_date=due,
+        )
+        self.event(
+            policy.customer_id, policy.id, at(start, loan_id), HistoryKind.LOAN_TAKEN,
+            principal_fen, f"policy_loan#{loan_id}",
+        )
+        return loan_id
+
+    def add_repayment(
+        self, policy: PolicyRef, loan_id: int, paid: date, principal_fen: int, interest_fen_: int
+    ) -> int:
+        row_id = self.add(
+            t.LoanRepayment, loan_id=loan_id, paid_date=paid, principal_fen=principal_fen, interest_fen=interest_fen_
+        )
+        self.event(
+            policy.customer_id, policy.id, at(paid, row_id), HistoryKind.LOAN_REPAID,
+            principal_fen + interest_fen_, f"loan_repayment#{row_id}",
+        )
+        return row_id
+
+    def add_account(self, policy: PolicyRef, minimum_balance_fen: int, rate_bp: int) -> int:
+        account_id = self.new_id(t.UniversalAccount)
+        self.add(
+            t.UniversalAccount,
+            id=account_id,
+            account_no=f"UA{account_id:010d}",
+            policy_id=policy.id,
+            minimum_balance_fen=minimum_balance_fen,
+            guaranteed_rate_bp=rate_bp,
+        )
+        return account_id
+
+    def add_movement(self, policy: PolicyRef, account_id: int, on: date, kind: str, amount_fen: int) -> int:
+        row_id = self.add(t.AccountMovement, account_id=account_id, occurred_on=on, kind=kind, amount_fen=amount_fen)
+        self.event(
+            policy.customer_id, policy.id, at(on, row_id), HistoryKind.ACCOUNT_MOVEMENT,
+            amount_fen, f"account_movement#{row_id}",
+        )
+        return row_id
+
+    # -- writing --------------------------------------------------------------------------
+    def _chain_events(self) -> None:
+        existing = [c for c in self._events if c not in self._new_customers]
+        writer = HistoryChainWriter.for_customers(self.session, existing) if existing else HistoryChainWriter()
+        writer.next_id = self._ids[t.HistoryEvent.__tablename__]
+        out = self.rows[t.HistoryEvent.__tablename__]
+        for customer_id in sorted(self._events):
+            # A customer's chain runs in time order, like a real append-only log would.
+            for _, _, fields in sorted(self._events[customer_id], key=lambda e: (e[0], e[1])):
+                out.append(writer.row(**fields))
+        self._ids[t.HistoryEvent.__tablename__] = writer.next_id
+        self._events.clear()
+
+    def row_count(self) -> int:
+        return sum(len(v) for v in self.rows.values()) + sum(len(v) for v in self._events.values())
+
+    def flush(self) -> None:
+        """Insert everything built so far (ids stay reserved; the builder can go on)."""
+        self._chain_events()
+        for model in TABLES:
+            rows = self.rows.pop(model.__tablename__, [])
+            if rows:
+                insert_rows(self.session, model, rows)
+        self._new_customers.clear()
+        sync_sequences(self.session, TABLES)

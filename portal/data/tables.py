@@ -1,0 +1,208 @@
+"""SQLModel tables: the unified model both source systems are imported into.
+
+Money columns end in ``_fen`` and hold integer fen (SQLite has no Decimal). Dates are
+``date``; instants are UTC ``datetime``. Enumerated values are stored as their string
+values from ``portal.domain.records`` so the database reads without code.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def fen_column(**kwargs) -> Column:
+    return Column(BigInteger, nullable=False, **kwargs)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_no: str = Field(index=True, unique=True, max_length=32)
+    name: str = Field(max_length=64)
+    id_number: str = Field(max_length=32)  # shown masked only (portal.domain.masking)
+    birth_date: date
+    gender: str = Field(max_length=1)  # M / F
+    city: str = Field(max_length=32, index=True)
+    phone: str = Field(max_length=32)
+    address: str = Field(default="", max_length=256)
+    payout_bank: str = Field(default="", max_length=64)
+    payout_account: str = Field(default="", max_length=64)
+    preferred_language: str = Field(default="zh", max_length=8)
+
+
+class ServiceManager(SQLModel, table=True):
+    __tablename__ = "service_manager"
+    id: int | None = Field(default=None, primary_key=True)
+    manager_no: str = Field(index=True, unique=True, max_length=32)
+    name: str = Field(max_length=64)
+    city: str = Field(max_length=32, index=True)
+    phone: str = Field(max_length=32)
+    qualifications: str = Field(default="", max_length=256)
+    rating_tenths: int = Field(default=0)  # 47 means 4.7 stars
+
+
+class ManagerAssignment(SQLModel, table=True):
+    __tablename__ = "manager_assignment"
+    __table_args__ = (UniqueConstraint("customer_id", name="uq_assignment_customer"),)
+    id: int | None = Field(default=None, primary_key=True)
+    manager_id: int = Field(foreign_key="service_manager.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    assigned_on: date
+
+
+class UserAccount(SQLModel, table=True):
+    """A login. Exactly one of customer_id / manager_id is set."""
+
+    __tablename__ = "user_account"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=64)
+    password_hash: str = Field(max_length=256)
+    role: str = Field(max_length=16)  # customer / manager
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="service_manager.id")
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = None
+
+
+class AuthSession(SQLModel, table=True):
+    """Server-side record of every issued token, so a token can be revoked."""
+
+    __tablename__ = "auth_session"
+    id: int | None = Field(default=None, primary_key=True)
+    jti: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=32)
+    line: str = Field(max_length=16)  # life / property
+    name_zh: str = Field(max_length=128)
+    name_en: str = Field(max_length=128)
+    kind: str = Field(max_length=32)  # whole_life, endowment, annuity, universal, term, health, auto, home
+    loan_allowed: bool = False
+    loan_rate_bp: int = Field(default=0)  # annual simple rate in basis points: 500 = 5.00%
+    short_term: bool = False  # one-year policies that can auto-renew
+
+
+class Policy(SQLModel, table=True):
+    __tablename__ = "policy"
+    id: int | None = Field(default=None, primary_key=True)
+    policy_no: str = Field(index=True, unique=True, max_length=40)
+    source_system: str = Field(max_length=16)  # life_core / property_core
+    line: str = Field(max_length=16, index=True)
+    product_code: str = Field(foreign_key="product.code", max_length=32)
+    status: str = Field(max_length=16, index=True)
+    status_date: date | None = None
+    policyholder_id: int = Field(foreign_key="customer.id", index=True)
+    insured_name: str = Field(max_length=64)
+    beneficiaries: str = Field(default="", max_length=256)
+    start_date: date
+    end_date: date | None = None
+    sum_assured_fen: int = Field(sa_column=fen_column())
+    premium_fen: int = Field(sa_column=fen_column())
+    payment_frequency: str = Field(max_length=16)
+    payment_term_years: int = 0
+    cash_value_fen: int = Field(default=0, sa_column=fen_column(default=0))
+    auto_renew: bool = False
+
+
+class PolicyCoverage(SQLModel, table=True):
+    __tablename__ = "policy_coverage"
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    responsibility: str = Field(max_length=32)
+    amount_fen: int = Field(sa_column=fen_column())
+
+
+class PremiumInstallment(SQLModel, table=True):
+    __tablename__ = "premium_installment"
+    __table_args__ = (UniqueConstraint("policy_id", "due_date", name="uq_installment_due"),)
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    due_date: date
+    amount_fen: int = Field(sa_column=fen_column())
+    paid_date: date | None = None
+
+
+class BenefitItem(SQLModel, table=True):
+    __tablename__ = "benefit_item"
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    kind: str = Field(max_length=16)  # survival / maturity / annuity / dividend
+    payable_date: date
+    amount_fen: int = Field(sa_column=fen_column())
+    paid_date: date | None = None
+
+
+class PolicyLoan(SQLModel, table=True):
+    __tablename__ = "policy_loan"
+    id: int | None = Field(default=None, primary_key=True)
+    loan_no: str = Field(index=True, unique=True, max_length=40)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    kind: str = Field(max_length=32)  # policy_loan / automatic_premium_loan
+    principal_fen: int = Field(sa_column=fen_column())
+    annual_rate_bp: int
+    start_date: date
+    due_date: date
+
+
+class LoanRepayment(SQLModel, table=True):
+    __tablename__ = "loan_repayment"
+    id: int | None = Field(default=None, primary_key=True)
+    loan_id: int = Field(foreign_key="policy_loan.id", index=True)
+    paid_date: date
+    principal_fen: int = Field(sa_column=fen_column())
+    interest_fen: int = Field(sa_column=fen_column())
+
+
+class UniversalAccount(SQLModel, table=True):
+    __tablename__ = "universal_account"
+    id: int | None = Field(default=None, primary_key=True)
+    account_no: str = Field(index=True, unique=True, max_length=40)
+    policy_id: int = Field(foreign_key="policy.id", index=True, unique=True)
+    minimum_balance_fen: int = Field(sa_column=fen_column())
+    guaranteed_rate_bp: int
+
+
+class AccountMovement(SQLModel, table=True):
+    __tablename__ = "account_movement"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="universal_account.id", index=True)
+    occurred_on: date
+    kind: str = Field(max_length=16)  # premium / interest / fee / withdrawal
+    amount_fen: int = Field(sa_column=fen_column())  # signed
+
+
+class HistoryEvent(SQLModel, table=True):
+    """Append-only: rows are only ever inserted. Each row's hash covers the previous
+    row's hash, so editing or deleting a row breaks the chain (see portal.data.history)."""
+
+    __tablename__ = "history_event"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    policy_id: int | None = Field(default=None, foreign_key="policy.id", index=True)
+    occurred_at: datetime
+    kind: str = Field(max_length=32)
+    amount_fen: int | None = Field(default=None)
+    note: str = Field(default="", max_length=256)
+    prev_hash: str = Field(max_length=64)
+    row_hash: str = Field(max_length=64, unique=True)
+
+
+class ImportBatch(SQLModel, table=True):
+    """One imported source file, so importing the same file again changes nothing."""
+
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    file_sha256: str = Field(max_length=64, unique=True)
+    imported_at: datetime
+    row_count: int

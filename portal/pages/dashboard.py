@@ -1,0 +1,90 @@
+"""The eleven benefit categories, grouped, with the reminder badges above them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, loading, page_frame
+from portal.domain.categories import ReminderKind
+from portal.state.portfolio import DashboardState
+from portal.state.presenters import GROUP_ORDER, categories_of
+
+T = DashboardState.t
+
+
+def reminder_badge(kind: ReminderKind) -> rx.Component:
+    count = DashboardState.reminders[kind.value]
+    return rx.link(
+        rx.vstack(
+            rx.hstack(
+                rx.text(T[f"reminder.{kind.value}"], weight="bold", color=TEXT),
+                rx.badge(count, color_scheme=rx.cond(count == "0", "gray", "orange"), size="2", variant="solid", high_contrast=True),
+                justify="between",
+                width="100%",
+            ),
+            rx.text(T[f"reminder_help.{kind.value}"], size="2", color=MUTED),
+            spacing="1",
+            align="start",
+        ),
+        href=f"/policies?reminder={kind.value}",
+        id=f"reminder-{kind.value}",
+        underline="none",
+        padding="12px",
+        border=f"1px solid {BORDER}",
+        border_radius="8px",
+        min_width="200px",
+        flex="1",
+        _hover={"border_color": PRIMARY},
+    )
+
+
+def category_card(category) -> rx.Component:
+    figure = DashboardState.figures[category.value]
+    return rx.link(
+        rx.vstack(
+            rx.text(T[f"category.{category.value}"], weight="bold", size="4", color=TEXT),
+            rx.text(figure["value"], size="7", weight="bold", color=PRIMARY, class_name="figure-value"),
+            rx.text(T[f"category_help.{category.value}"], size="2", color=MUTED),
+            rx.text(T["category.count_label"], " ", figure["count"], size="2", color=MUTED),
+            spacing="1",
+            align="start",
+        ),
+        href=f"/category/{category.value}",
+        id=f"card-{category.value}",
+        underline="none",
+        padding="16px",
+        border=f"1px solid {BORDER}",
+        border_radius="10px",
+        min_width="240px",
+        flex="1",
+        _hover={"border_color": PRIMARY, "box_shadow": "0 1px 6px rgba(0,0,0,0.12)"},
+    )
+
+
+def group_section(group) -> rx.Component:
+    return rx.el.section(
+        rx.heading(T[f"group.{group.value}"], as_="h2", size="5", margin_bottom="8px", color=TEXT),
+        rx.flex(*[category_card(c) for c in categories_of(group)], wrap="wrap", gap="12px"),
+        aria_label=T[f"group.{group.value}"],
+        margin_bottom="20px",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    return page_frame(
+        rx.cond(
+            DashboardState.loaded,
+            rx.box(
+                rx.text(T["dashboard.greeting"], DashboardState.customer_name, size="4", color=TEXT),
+                rx.text(T["common.as_of"], " ", DashboardState.as_of, size="2", color=MUTED, margin_bottom="16px"),
+                rx.el.section(
+                    rx.heading(T["dashboard.reminders"], as_="h2", size="5", margin_bottom="8px", color=TEXT),
+                    rx.flex(*[reminder_badge(kind) for kind in ReminderKind], wrap="wrap", gap="12px"),
+                    margin_bottom="24px",
+                ),
+                *[group_section(group) for group in GROUP_ORDER],
+            ),
+            loading(),
+        ),
+        title_key="dashboard.title",
+    )

@@ -1,0 +1,29 @@
+"""The Reflex app: pages and their load events. Everything else lives in the layers below."""
+
+import reflex as rx
+
+from portal.i18n.catalog import EN, ZH
+from portal.pages.category import category_page
+from portal.pages.dashboard import dashboard_page
+from portal.pages.login import login_page
+from portal.pages.policies import policies_page
+from portal.pages.policy import policy_page
+from portal.state.login import LoginState
+from portal.state.portfolio import CategoryState, DashboardState, PolicyListState, PolicyState
+
+
+def page_title(key: str) -> str:
+    """Titles are static per route, so they carry both languages."""
+    return f"{ZH[key]} · {EN[key]} | {ZH['app.name']}"
+
+
+app = rx.App(
+    html_lang="zh-CN",
+    stylesheets=["/portal.css"],
+)
+app.add_page(login_page, route="/login", title=page_title("login.title"), on_load=LoginState.on_load)
+app.add_page(login_page, route="/", title=page_title("login.title"), on_load=LoginState.on_load)
+app.add_page(dashboard_page, route="/dashboard", title=page_title("nav.dashboard"), on_load=DashboardState.load)
+app.add_page(category_page, route="/category/[category]", title=page_title("dashboard.categories"), on_load=CategoryState.load)
+app.add_page(policies_page, route="/policies", title=page_title("nav.policies"), on_load=PolicyListState.load)
+app.add_page(policy_page, route="/policy/[policy_no]", title=page_title("policy.title"), on_load=PolicyState.load)

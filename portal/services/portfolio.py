@@ -1,0 +1,126 @@
+"""Read use cases: a customer's dashboard, a category's records, the policy list and one
+policy. Each one first decides whether the caller may see that customer's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from portal.data.picture import load_customer_picture, load_policy_owner
+from portal.data.tables import Customer, ManagerAssignment
+from portal.domain.categories import Category, CategoryFigure, Rollup
+from portal.domain.loans import LoanBalance, loan_balance
+from portal.domain.records import (
+    BenefitItem,
+    CustomerPicture,
+    HistoryEvent,
+    Loan,
+    Policy,
+    PremiumInstallment,
+    UniversalAccount,
+)
+from portal.domain.rollup import roll_up
+from portal.services.auth import Principal
+
+
+class AccessDenied(Exception):
+    """The caller may not see this customer's data. Pages show 'not found' for policies so
+    that the existence of other people's policies is not revealed."""
+
+
+def authorize_customer(session: Session, principal: Principal | None, customer_id: int | None) -> int:
+    """The customer id the caller may act on: customers their own, managers assigned ones."""
+    if principal is None:
+        raise AccessDenied("not logged in")
+    if principal.is_customer:
+        if customer_id is not None and customer_id != principal.customer_id:
+            raise AccessDenied("another customer's data")
+        return principal.customer_id
+    if principal.is_manager and customer_id is not None:
+        assigned = session.exec(
+            select(ManagerAssignment.id).where(
+                ManagerAssignment.manager_id == principal.manager_id,
+                ManagerAssignment.customer_id == customer_id,
+            )
+        ).first()
+        if assigned is not None:
+            return customer_id
+    raise AccessDenied("not assigned")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    customer_name: str
+    picture: CustomerPicture
+    rollup: Rollup
+
+
+def load_dashboard(
+    session: Session, principal: Principal | None, today: date, customer_id: int | None = None
+) -> Dashboard:
+    customer_id = authorize_customer(session, principal, customer_id)
+    customer = session.get(Customer, customer_id)
+    picture = load_customer_picture(session, customer_id)
+    return Dashboard(customer_name=customer.name, picture=picture, rollup=roll_up(picture, today))
+
+
+def load_category(
+    session: Session, principal: Principal | None, category: Category, today: date
+) -> tuple[Dashboard, CategoryFigure]:
+    dashboard = load_dashboard(session, principal, today)
+    return dashboard, dashboard.rollup.figure(category)
+
+
+def filter_policies(policies, line: str | None, status: str | None) -> list[Policy]:
+    return [
+        policy
+        for policy in policies
+        if (not line or policy.line.value == line) and (not status or policy.status.value == status)
+    ]
+
+
+@dataclass(frozen=True)
+class LoanView:
+    loan: Loan
+    balance: LoanBalance
+
+
+@dataclass(frozen=True)
+class PolicyDetail:
+    policy: Policy
+    installments: tuple[PremiumInstallment, ...]
+    benefits: tuple[BenefitItem, ...]
+    loans: tuple[LoanView, ...]
+    account: UniversalAccount | None
+    history: tuple[HistoryEvent, ...]
+
+
+def load_policy(
+    session: Session, principal: Principal | None, policy_no: str, today: date
+) -> PolicyDetail:
+    """Raises AccessDenied both for a policy that does not exist and for someone else's."""
+    owner = load_policy_owner(session, policy_no)
+    if owner is None:
+        raise AccessDenied("no such policy")
+    customer_id = authorize_customer(session, principal, owner)
+    picture = load_customer_picture(session, customer_id)
+    policy = next(p for p in picture.policies if p.policy_no == policy_no)
+    pid = policy.policy_id
+    return PolicyDetail(
+        policy=policy,
+        installments=tuple(i for i in picture.installments if i.policy_id == pid),
+        benefits=tuple(b for b in picture.benefits if b.policy_id == pid),
+        loans=tuple(
+            LoanView(loan, loan_balance(loan, today)) for loan in picture.loans if loan.policy_id == pid
+        ),
+        account=next((a for a in picture.accounts if a.policy_id == pid), None),
+        history=tuple(
+            sorted(
+                (e for e in picture.history if e.policy_id == pid),
+                key=lambda e: (e.occurred_at, e.event_id),
+                reverse=True,
+            )
+        ),
+    )

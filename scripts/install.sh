@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the portal needs into this checkout: a Python virtualenv (.venv) and bun
+# (from the npm registry; Reflex's own bun download cannot reach its site offline).
+# With --test it also installs the test tools and Debian's Chromium for browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WITH_TEST=0
+[ "${1:-}" = "--test" ] && WITH_TEST=1
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> Creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+echo "==> Installing Python packages"
+.venv/bin/python -m pip install --quiet --upgrade pip
+if [ "$WITH_TEST" = 1 ]; then
+  .venv/bin/python -m pip install --quiet -e ".[test]"
+else
+  .venv/bin/python -m pip install --quiet -e .
+fi
+
+BUN_VERSION=1.4.4
+if [ ! -x .tools/node_modules/.bin/bun ] || [ "$(.tools/node_modules/.bin/bun --version 2>/dev/null)" != "$BUN_VERSION" ]; then
+  echo "==> Installing bun $BUN_VERSION from the npm registry"
+  command -v npm >/dev/null || { echo "npm is needed to install bun (install Node.js 20+)" >&2; exit 1; }
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools "bun@$BUN_VERSION" >/dev/null
+fi
+
+if [ "$WITH_TEST" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  echo "==> Installing Chromium from Debian packages"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+echo "==> Installed"
