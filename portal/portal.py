@@ -4,12 +4,19 @@ import reflex as rx
 
 from portal.i18n.catalog import EN, ZH
 from portal.pages.category import category_page
+from portal.pages.clients import clients_page
 from portal.pages.dashboard import dashboard_page
 from portal.pages.login import login_page
 from portal.pages.policies import policies_page
 from portal.pages.policy import policy_page
 from portal.state.login import LoginState
-from portal.state.portfolio import CategoryState, DashboardState, PolicyListState, PolicyState
+from portal.state.portfolio import (
+    CategoryState,
+    ClientListState,
+    DashboardState,
+    PolicyListState,
+    PolicyState,
+)
 
 
 def page_title(key: str) -> str:
@@ -27,3 +34,4 @@ app.add_page(dashboard_page, route="/dashboard", title=page_title("nav.dashboard
 app.add_page(category_page, route="/category/[category]", title=page_title("dashboard.categories"), on_load=CategoryState.load)
 app.add_page(policies_page, route="/policies", title=page_title("nav.policies"), on_load=PolicyListState.load)
 app.add_page(policy_page, route="/policy/[policy_no]", title=page_title("policy.title"), on_load=PolicyState.load)
+app.add_page(clients_page, route="/clients", title=page_title("manager.title"), on_load=ClientListState.load)

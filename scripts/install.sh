@@ -29,11 +29,11 @@ if [ ! -x .tools/node_modules/.bin/bun ] || [ "$(.tools/node_modules/.bin/bun --
   npm install --silent --no-audit --no-fund --prefix .tools "bun@$BUN_VERSION" >/dev/null
 fi
 
-if [ "$WITH_TEST" = 1 ] && [ ! -x /usr/bin/chromium ]; then
-  echo "==> Installing Chromium from Debian packages"
+if [ "$WITH_TEST" = 1 ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; }; then
+  echo "==> Installing Chromium and a CJK font from Debian packages"
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 echo "==> Installed"

@@ -14,6 +14,9 @@ MUTED = "#4a4a4a"  # 8.9:1 on white
 BORDER = "#c9d1da"
 SURFACE = "#f5f7fa"
 
+# Solid white on the blue header, so the buttons never look disabled.
+HEADER_BUTTON = {"variant": "solid", "background": "white", "color": PRIMARY, "min_height": "44px", "cursor": "pointer"}
+
 
 def language_button() -> rx.Component:
     return rx.button(
@@ -21,9 +24,7 @@ def language_button() -> rx.Component:
         on_click=SessionState.toggle_locale,
         aria_label=T["lang.switch_label"],
         id="language-switch",
-        variant="surface",
-        color_scheme="gray",
-        min_height="44px",
+        **HEADER_BUTTON,
     )
 
 
@@ -53,9 +54,7 @@ def header() -> rx.Component:
                 T["nav.logout"],
                 on_click=SessionState.logout,
                 id="logout",
-                variant="surface",
-                color_scheme="gray",
-                min_height="44px",
+                **HEADER_BUTTON,
             ),
             align="center",
             spacing="4",

@@ -137,7 +137,8 @@ class Dataset:
         return value
 
     def add(self, model, **values) -> int:
-        values.setdefault("id", self.new_id(model))
+        if "id" not in values:
+            values["id"] = self.new_id(model)
         self.rows[model.__tablename__].append(values)
         return values["id"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, loading, page_frame
-from portal.domain.categories import ReminderKind
+from portal.domain.categories import Category, ReminderKind
+from portal.domain.records import Line, PolicyStatus
 from portal.state.portfolio import DashboardState
 from portal.state.presenters import GROUP_ORDER, categories_of
 
@@ -46,6 +47,7 @@ def category_card(category) -> rx.Component:
             rx.text(figure["value"], size="7", weight="bold", color=PRIMARY, class_name="figure-value"),
             rx.text(T[f"category_help.{category.value}"], size="2", color=MUTED),
             rx.text(T["category.count_label"], " ", figure["count"], size="2", color=MUTED),
+            overview_breakdown() if category == Category.OVERVIEW else rx.fragment(),
             spacing="1",
             align="start",
         ),
@@ -58,6 +60,19 @@ def category_card(category) -> rx.Component:
         min_width="240px",
         flex="1",
         _hover={"border_color": PRIMARY, "box_shadow": "0 1px 6px rgba(0,0,0,0.12)"},
+    )
+
+
+def overview_breakdown() -> rx.Component:
+    """Category 1 is counts by status and by line, not just a total."""
+    counts = [
+        (f"status.{status.value}", DashboardState.counts_by_status[status.value]) for status in PolicyStatus
+    ] + [(f"line.{line.value}", DashboardState.counts_by_line[line.value]) for line in Line]
+    return rx.flex(
+        *[rx.text(T[key], " ", value, size="2", color=TEXT, class_name="overview-count", id=f"count-{key.replace('.', '-')}") for key, value in counts],
+        gap="4px 14px",
+        wrap="wrap",
+        margin_top="4px",
     )
 
 

@@ -30,7 +30,11 @@ def render_row(row):
         cell(T[row["line"]]),
         cell(T[row["status"]]),
         cell(row["insured"]),
-        cell(row["start"], " – ", rx.cond(row["end"] != "", row["end"], T["common.whole_life"])),
+        cell(
+            rx.el.span(row["start"], style={"white_space": "nowrap"}),
+            " – ",
+            rx.el.span(rx.cond(row["end"] != "", row["end"], T["common.whole_life"]), style={"white_space": "nowrap"}),
+        ),
         cell(row["premium"], align="right"),
         cell(row["sum_assured"], align="right"),
     ]

@@ -124,3 +124,37 @@ def load_policy(
             )
         ),
     )
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    customer_id: int
+    name: str
+    city: str
+    policy_count: int
+    reminder_counts: dict[str, int]
+
+
+def load_manager_clients(session: Session, principal: Principal | None, today: date) -> list[ClientSummary]:
+    """The clients assigned to the calling manager, with what needs doing for each."""
+    if principal is None or not principal.is_manager:
+        raise AccessDenied("managers only")
+    rows = session.exec(
+        select(Customer)
+        .join(ManagerAssignment, ManagerAssignment.customer_id == Customer.id)
+        .where(ManagerAssignment.manager_id == principal.manager_id)
+        .order_by(Customer.customer_no)
+    ).all()
+    summaries = []
+    for customer in rows:
+        rollup = roll_up(load_customer_picture(session, customer.id), today)
+        summaries.append(
+            ClientSummary(
+                customer_id=customer.id,
+                name=customer.name,
+                city=customer.city,
+                policy_count=rollup.figure(Category.OVERVIEW).count,
+                reminder_counts={r.kind.value: r.count for r in rollup.reminders},
+            )
+        )
+    return summaries

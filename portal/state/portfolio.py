@@ -201,3 +201,21 @@ class PolicyState(SessionState):
         self.history = presenters.history_rows(detail.history)
         self.loaded = True
         return events
+
+
+class ClientListState(SessionState):
+    clients: list[dict[str, str]] = []
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        principal, events = self._require_login()
+        if principal is None:
+            return events
+        if not principal.is_manager:
+            return rx.redirect("/dashboard")
+        with session_scope() as session:
+            summaries = portfolio.load_manager_clients(session, principal, today())
+        self.clients = [presenters.client_row(summary) for summary in summaries]
+        self.loaded = True
+        return events

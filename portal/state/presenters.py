@@ -19,6 +19,7 @@ from portal.domain.categories import (
     ReminderKind,
     Rollup,
 )
+from portal.domain.masking import mask_name
 from portal.domain.money import format_yuan
 from portal.domain.records import Policy
 from portal.services.portfolio import PolicyDetail
@@ -188,3 +189,12 @@ def history_rows(events) -> list[dict[str, str]]:
         }
         for e in events
     ]
+
+
+def client_row(summary) -> dict[str, str]:
+    return {
+        "name": mask_name(summary.name),
+        "city": summary.city,
+        "policies": str(summary.policy_count),
+        **{kind.value: str(summary.reminder_counts.get(kind.value, 0)) for kind in ReminderKind},
+    }

@@ -46,10 +46,14 @@ def card_value(page, category: str) -> str:
 
 def test_loyal_customer_sees_eleven_categories_matching_the_records(page, db):
     login(page, LOYAL)
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     expect(page.locator("#card-overview .figure-value")).to_have_text("157")
     expected = expected_figures(db, customer_id(db, LOYAL))
     assert expected["overview"] == 157
+    expect(page.locator("#count-status-in_force")).to_have_text("有效 109")
+    terminated = page.locator("#count-status-terminated").inner_text().split()[-1]
+    matured = page.locator("#count-status-matured").inner_text().split()[-1]
+    assert int(terminated) + int(matured) == 48
     for category in ("premiums_paid", "benefits_received", "loans_taken", "premium_due", "claimable"):
         assert card_value(page, category) == yuan_text(expected[category]), category
     for category in ("history", "loans_repaid", "repayment_due", "loanable", "universal_accounts"):
@@ -66,7 +70,7 @@ def test_category_records_add_up_to_the_figure(page, db):
     login(page, LOYAL)
     figure = card_value(page, "claimable")
     page.locator("#card-claimable").click()
-    expect(page).to_have_url(re.compile(r"/category/claimable$"))
+    expect(page).to_have_url(re.compile(r"/category/claimable/?$"))
     expect(page.locator("#category-figure")).to_have_text(figure)
     amounts = page.locator("#category-table tbody tr td:nth-child(4)").all_inner_texts()
     assert amounts, "the claimable category lists its records"
@@ -79,7 +83,7 @@ def test_unified_query_switches_lines_and_filters_status(page, db):
     cid = customer_id(db, LOYAL)
     count = lambda where: db.execute(f"SELECT COUNT(*) FROM policy WHERE policyholder_id = ? {where}", (cid,)).fetchone()[0]
     login(page, LOYAL)
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     page.goto("/policies")
     expect(page.locator("#policy-count")).to_have_text("157")
     page.get_by_role("radio", name="产险").click()
@@ -102,10 +106,10 @@ def test_policy_detail_shows_its_particulars(page, db):
         (cid,),
     ).fetchone()
     login(page, LOYAL)
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     page.goto("/policies")
     page.get_by_role("link", name=policy_no, exact=True).click()
-    expect(page).to_have_url(re.compile(f"/policy/{policy_no}$"))
+    expect(page).to_have_url(re.compile(f"/policy/{policy_no}/?$"))
     particulars = page.locator("#policy-particulars")
     expect(particulars).to_contain_text(policy_no)
     expect(particulars).to_contain_text(insured)
@@ -135,19 +139,19 @@ def test_language_switch_is_remembered_across_pages_and_reloads(page):
 
 def test_logout_shuts_every_page(page):
     login(page, LOYAL)
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     page.locator("#logout").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page).to_have_url(re.compile(r"/login/?$"))
     expect(page.get_by_text("您已安全退出。")).to_be_visible()
     for path in ("/dashboard", "/policies", "/category/claimable"):
         page.goto(path)
-        expect(page).to_have_url(re.compile(r"/login$"))
+        expect(page).to_have_url(re.compile(r"/login/?$"))
     expect(page.locator("#card-overview")).to_have_count(0)
 
 
 def test_visitor_is_sent_to_login(page):
     page.goto("/dashboard")
-    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page).to_have_url(re.compile(r"/login/?$"))
     expect(page.get_by_text("登录已过期或已退出，请重新登录。")).to_be_visible()
 
 
@@ -156,7 +160,7 @@ def test_another_customers_policy_url_shows_nothing(page, db):
         "SELECT policy_no FROM policy WHERE policyholder_id = ? LIMIT 1", (customer_id(db, LOYAL),)
     ).fetchone()[0]
     login(page, SENIOR)
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     page.goto(f"/policy/{others_policy}")
     expect(page.locator("#policy-not-found")).to_be_visible()
     expect(page.locator("#policy-particulars")).to_have_count(0)
@@ -167,5 +171,5 @@ def test_another_customers_policy_url_shows_nothing(page, db):
 def test_wrong_password_gets_a_clear_message(page):
     login(page, SENIOR, password="wrong-password")
     expect(page.locator("#login-error")).to_contain_text("用户名或密码不正确")
-    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page).to_have_url(re.compile(r"/login/?$"))
     shot(page, "login-error-zh")

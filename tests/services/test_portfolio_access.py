@@ -75,3 +75,19 @@ def test_filter_policies_by_line_and_status(engine):
     assert [p.policy_no for p in portfolio.filter_policies(policies, "life", "in_force")] == ["P-ALICE-1"]
     assert portfolio.filter_policies(policies, "property", None) == []
     assert portfolio.filter_policies(policies, None, "lapsed") == []
+
+
+def test_manager_worklist_lists_assigned_clients_only(engine):
+    manager = _principal(engine, "manager")
+    with session_scope(engine) as s:
+        clients = portfolio.load_manager_clients(s, manager, TODAY)
+    assert [c.name for c in clients] == ["周一"]
+    assert clients[0].policy_count == 1
+    # The 2026-12-01 installment is within 30 days of 2026-11-21.
+    assert clients[0].reminder_counts["renewal_due"] == 1
+
+
+def test_customers_cannot_read_a_manager_worklist(engine):
+    alice = _principal(engine, "alice")
+    with session_scope(engine) as s, pytest.raises(portfolio.AccessDenied):
+        portfolio.load_manager_clients(s, alice, TODAY)
