@@ -22,7 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "missing_columns": "缺少必需的列：{columns}",
         "unknown_columns": "无法识别的列：{columns}",
         "duplicate_columns": "列名重复：{columns}",
-        "malformed_json": "JSON 格式错误（第 {line} 行第 {column} 列）：{detail}",
+        "malformed_json": "JSON 格式错误（第 {column} 列）：{detail}",
         "not_a_list": "JSON 顶层必须是保单对象的数组",
         "bad_row_shape": "该行有 {found} 个字段，表头有 {expected} 列",
         # values
@@ -87,7 +87,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "missing_columns": "missing required column(s): {columns}",
         "unknown_columns": "unknown column(s): {columns}",
         "duplicate_columns": "duplicate column(s): {columns}",
-        "malformed_json": "malformed JSON (line {line}, column {column}): {detail}",
+        "malformed_json": "malformed JSON at column {column}: {detail}",
         "not_a_list": "the JSON top level must be an array of policy objects",
         "bad_row_shape": "the row has {found} fields but the header has {expected} columns",
         "item_not_object": "each policy must be a JSON object",

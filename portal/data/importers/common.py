@@ -30,6 +30,12 @@ MAX_YUAN = Decimal("10000000000")  # ¥10 billion: anything above is a unit mist
 CHINA_TIME = timezone(timedelta(hours=8))
 RESPONSIBILITIES = tuple(r.value for r in Responsibility)
 
+# Problems with the file as a whole: nothing can be imported, even with --skip-bad-rows.
+FILE_LEVEL_CODES = frozenset(
+    {"file_unreadable", "not_utf8", "empty_file", "missing_columns", "unknown_columns",
+     "duplicate_columns", "malformed_json", "not_a_list"}
+)  # fmt: skip
+
 STATUS_EVENTS = {
     PolicyStatus.LAPSED: HistoryKind.POLICY_LAPSED,
     PolicyStatus.TERMINATED: HistoryKind.POLICY_TERMINATED,
@@ -459,7 +465,7 @@ def apply_records(
     report = ImportReport(source, kind)
     check_errors, lookups = check_records(session, source, line, records, kind)
     report.errors = parse_errors + check_errors
-    file_level = any(e.where is None for e in report.errors)
+    file_level = any(e.code in FILE_LEVEL_CODES for e in report.errors)
     if report.errors and (not skip_bad_rows or file_level):
         report.rolled_back = True
         raise ImportRejected(report)

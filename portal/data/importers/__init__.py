@@ -1,0 +1,1 @@
+"""Importers from the two systems of record (life core CSV, property core JSON)."""

@@ -1,0 +1,67 @@
+"""axe-core audits (WCAG 2.0–2.2 A/AA, target size included) of every page, both languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import customer_id, login, shot
+
+pytestmark = pytest.mark.e2e
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "rules": {"target-size": {"enabled": True}},
+    "resultTypes": ["violations"],
+}
+
+
+def audit(page, name: str) -> None:
+    page.wait_for_timeout(300)  # let the theme finish painting before contrast checks
+    results = Axe().run(page, options=AXE_OPTIONS)
+    shot(page, f"a11y-{name}")
+    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
+
+
+def pages_to_audit(db):
+    policy_no = db.execute(
+        "SELECT p.policy_no FROM policy p JOIN policy_loan l ON l.policy_id = p.id "
+        "WHERE p.policyholder_id = ? LIMIT 1",
+        (customer_id(db, "wangjianguo"),),
+    ).fetchone()[0]
+    return [
+        ("dashboard", "/dashboard", "#card-overview"),
+        ("category", "/category/repayment_due", "#category-table"),
+        ("history", "/category/history", "#category-table"),
+        ("policies", "/policies", "#policy-table"),
+        ("policy", f"/policy/{policy_no}", "#policy-particulars"),
+    ]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_customer_page_passes_axe(page, db, language):
+    page.goto("/login")
+    expect(page.locator("#login-submit")).to_be_visible()
+    if language == "en":
+        page.locator("#language-switch").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    audit(page, f"login-{language}")
+    login(page, "wangjianguo")
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    for name, path, ready in pages_to_audit(db):
+        page.goto(path)
+        expect(page.locator(ready)).to_be_visible()
+        audit(page, f"{name}-{language}")
+
+
+def test_manager_worklist_passes_axe_and_lists_assigned_clients_only(page, db):
+    login(page, "manager.bj1")
+    expect(page).to_have_url(re.compile(r"/clients/?$"))
+    expect(page.locator("#client-table")).to_be_visible()
+    manager_id = db.execute("SELECT manager_id FROM user_account WHERE username = 'manager.bj1'").fetchone()[0]
+    assigned = db.execute("SELECT COUNT(*) FROM manager_assignment WHERE manager_id = ?", (manager_id,)).fetchone()[0]
+    expect(page.locator("#client-table tbody tr")).to_have_count(assigned)
+    audit(page, "clients-zh")
