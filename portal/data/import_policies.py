@@ -103,7 +103,8 @@ def import_file(
 def main(argv: list[str] | None = None) -> int:
     from sqlmodel import SQLModel
 
-    from portal.data.db import get_engine
+    from portal.data.catalogue import ensure_products
+    from portal.data.db import get_engine, session_scope
 
     parser = argparse.ArgumentParser(prog="python -m portal.data.import_policies", description="import a policy file")
     parser.add_argument("--source", choices=sorted(SOURCES), required=True, help="life (CSV) or property (JSON)")
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = get_engine()
     SQLModel.metadata.create_all(engine)
+    with session_scope(engine) as session:
+        ensure_products(session)  # the shipped catalogue is reference data, not import data
     report = import_file(engine, args.source, args.file, skip_bad_rows=args.skip_bad_rows)
     for line in report.lines(args.lang):
         print(line)

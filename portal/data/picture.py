@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from portal.data import tables as t
 from portal.domain import records as r
-from portal.domain.money import from_fen
 
 BP = Decimal(10000)
 
@@ -25,12 +24,41 @@ def rate_from_bp(bp: int) -> Decimal:
     return Decimal(int(bp)) / BP
 
 
+def _members(enum_type) -> dict:
+    # Enum(value) costs microseconds per call; a 157-policy picture has thousands of them.
+    return dict(enum_type._value2member_map_)
+
+
+def _enum(table: dict, value: str):
+    try:
+        return table[value]
+    except KeyError:
+        raise ValueError(f"unexpected stored value {value!r}") from None
+
+
+LINES = _members(r.Line)
+STATUSES = _members(r.PolicyStatus)
+FREQUENCIES = _members(r.PaymentFrequency)
+RESPONSIBILITIES = _members(r.Responsibility)
+BENEFIT_KINDS = _members(r.BenefitKind)
+LOAN_KINDS = _members(r.LoanKind)
+HISTORY_KINDS = _members(r.HistoryKind)
+
+
+def yuan_from_fen(fen: int) -> Decimal:
+    """Same value and exponent as ``money.from_fen`` (e.g. 12345 -> Decimal('123.45'),
+    0 -> Decimal('0.00')), without the division and quantize it pays per call."""
+    return Decimal(int(fen)).scaleb(-2)
+
+
 def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPicture:
+    # Core execution on the session's connection: plain tuples, no ORM loading machinery.
+    run = session.connection().execute
     owned = select(t.Policy.id).where(t.Policy.policyholder_id == customer_id)
     owned_loans = select(t.PolicyLoan.id).where(t.PolicyLoan.policy_id.in_(owned))
     owned_accounts = select(t.UniversalAccount.id).where(t.UniversalAccount.policy_id.in_(owned))
 
-    policy_rows = session.execute(
+    policy_rows = run(
         select(
             t.Policy.id,
             t.Policy.policy_no,
@@ -60,13 +88,13 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         .order_by(t.Policy.start_date, t.Policy.id)
     ).all()
 
-    coverage_rows = session.execute(
+    coverage_rows = run(
         select(t.PolicyCoverage.policy_id, t.PolicyCoverage.responsibility, t.PolicyCoverage.amount_fen)
         .where(t.PolicyCoverage.policy_id.in_(owned))
         .order_by(t.PolicyCoverage.policy_id, t.PolicyCoverage.id)
     ).all()
 
-    installment_rows = session.execute(
+    installment_rows = run(
         select(
             t.PremiumInstallment.id,
             t.PremiumInstallment.policy_id,
@@ -78,7 +106,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         .order_by(t.PremiumInstallment.due_date, t.PremiumInstallment.id)
     ).all()
 
-    benefit_rows = session.execute(
+    benefit_rows = run(
         select(
             t.BenefitItem.id,
             t.BenefitItem.policy_id,
@@ -91,7 +119,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         .order_by(t.BenefitItem.payable_date, t.BenefitItem.id)
     ).all()
 
-    loan_rows = session.execute(
+    loan_rows = run(
         select(
             t.PolicyLoan.id,
             t.PolicyLoan.policy_id,
@@ -106,7 +134,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         .order_by(t.PolicyLoan.start_date, t.PolicyLoan.id)
     ).all()
 
-    repayment_rows = session.execute(
+    repayment_rows = run(
         select(
             t.LoanRepayment.id,
             t.LoanRepayment.loan_id,
@@ -118,7 +146,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         .order_by(t.LoanRepayment.paid_date, t.LoanRepayment.id)
     ).all()
 
-    account_rows = session.execute(
+    account_rows = run(
         select(
             t.UniversalAccount.id,
             t.UniversalAccount.policy_id,
@@ -130,7 +158,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         .order_by(t.UniversalAccount.id)
     ).all()
 
-    movement_rows = session.execute(
+    movement_rows = run(
         select(
             t.AccountMovement.id,
             t.AccountMovement.account_id,
@@ -142,7 +170,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         .order_by(t.AccountMovement.occurred_on, t.AccountMovement.id)
     ).all()
 
-    history_rows = session.execute(
+    history_rows = run(
         select(
             t.HistoryEvent.id,
             t.HistoryEvent.policy_id,
@@ -157,27 +185,27 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
 
     coverages: dict[int, list[r.Coverage]] = defaultdict(list)
     for policy_id, responsibility, amount_fen in coverage_rows:
-        coverages[policy_id].append(r.Coverage(r.Responsibility(responsibility), from_fen(amount_fen)))
+        coverages[policy_id].append(r.Coverage(_enum(RESPONSIBILITIES, responsibility), yuan_from_fen(amount_fen)))
 
     policies = tuple(
         r.Policy(
             policy_id=row[0],
             policy_no=row[1],
-            line=r.Line(row[2]),
+            line=_enum(LINES, row[2]),
             product_code=row[3],
             product_name_zh=row[4],
             product_name_en=row[5],
-            status=r.PolicyStatus(row[6]),
+            status=_enum(STATUSES, row[6]),
             policyholder_name=row[7],
             insured_name=row[8],
             beneficiaries=row[9] or "法定",
             start_date=row[10],
             end_date=row[11],
-            sum_assured=from_fen(row[12]),
-            premium=from_fen(row[13]),
-            payment_frequency=r.PaymentFrequency(row[14]),
+            sum_assured=yuan_from_fen(row[12]),
+            premium=yuan_from_fen(row[13]),
+            payment_frequency=_enum(FREQUENCIES, row[14]),
             payment_term_years=row[15],
-            cash_value=from_fen(row[16]),
+            cash_value=yuan_from_fen(row[16]),
             loan_allowed=bool(row[17]),
             loan_rate=rate_from_bp(row[18]),
             auto_renew=bool(row[19]),
@@ -189,7 +217,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
 
     installments = tuple(
         r.PremiumInstallment(
-            installment_id=i, policy_id=p, due_date=due, amount=from_fen(fen), paid_date=paid
+            installment_id=i, policy_id=p, due_date=due, amount=yuan_from_fen(fen), paid_date=paid
         )
         for i, p, due, fen, paid in installment_rows
     )
@@ -197,9 +225,9 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         r.BenefitItem(
             benefit_id=i,
             policy_id=p,
-            kind=r.BenefitKind(kind),
+            kind=_enum(BENEFIT_KINDS, kind),
             payable_date=payable,
-            amount=from_fen(fen),
+            amount=yuan_from_fen(fen),
             paid_date=paid,
         )
         for i, p, kind, payable, fen, paid in benefit_rows
@@ -212,8 +240,8 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
                 repayment_id=i,
                 loan_id=loan_id,
                 paid_date=paid,
-                principal=from_fen(principal),
-                interest=from_fen(interest),
+                principal=yuan_from_fen(principal),
+                interest=yuan_from_fen(interest),
             )
         )
     loans = tuple(
@@ -221,8 +249,8 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             loan_id=i,
             policy_id=p,
             loan_no=no,
-            kind=r.LoanKind(kind),
-            principal=from_fen(principal),
+            kind=_enum(LOAN_KINDS, kind),
+            principal=yuan_from_fen(principal),
             annual_rate=rate_from_bp(bp),
             start_date=start,
             due_date=due,
@@ -234,14 +262,14 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
     movements: dict[int, list[r.AccountMovement]] = defaultdict(list)
     for i, account_id, on, kind, fen in movement_rows:
         movements[account_id].append(
-            r.AccountMovement(movement_id=i, account_id=account_id, occurred_on=on, kind=kind, amount=from_fen(fen))
+            r.AccountMovement(movement_id=i, account_id=account_id, occurred_on=on, kind=kind, amount=yuan_from_fen(fen))
         )
     accounts = tuple(
         r.UniversalAccount(
             account_id=i,
             policy_id=p,
             account_no=no,
-            minimum_balance=from_fen(minimum),
+            minimum_balance=yuan_from_fen(minimum),
             guaranteed_rate=rate_from_bp(bp),
             movements=tuple(movements.get(i, ())),
         )
@@ -253,8 +281,8 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             event_id=i,
             policy_id=p,
             occurred_at=at,
-            kind=r.HistoryKind(kind),
-            amount=None if fen is None else from_fen(fen),
+            kind=_enum(HISTORY_KINDS, kind),
+            amount=None if fen is None else yuan_from_fen(fen),
             note=note or "",
         )
         for i, p, at, kind, fen, note in history_rows

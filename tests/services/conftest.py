@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from portal.data.db import make_engine, session_scope
@@ -23,14 +27,49 @@ PASSWORD = "Correct-Horse-7"
 TODAY = date(2026, 11, 21)
 
 
-@pytest.fixture
-def engine(tmp_path, monkeypatch):
+POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+# PostgreSQL runs on the developers' and CI machines; a laptop without it runs SQLite only.
+BACKENDS = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_SECRET_KEY", "test-secret-" + "x" * 40)
-    engine = make_engine(f"sqlite:///{tmp_path / 'svc.db'}")
+    schema = None
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'svc.db'}")
+    else:
+        schema = f"svc_{uuid.uuid4().hex[:12]}"
+        engine = _postgres_schema_engine(schema)
     SQLModel.metadata.create_all(engine)
     _populate(engine)
     yield engine
     engine.dispose()
+    if schema:
+        _run_admin(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _run_admin(statement: str) -> None:
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(statement))
+    admin.dispose()
+
+
+def _postgres_schema_engine(schema: str):
+    """A schema of its own per test, so tests never see each other's rows."""
+    _run_admin(f"CREATE SCHEMA {schema}")
+    return make_engine(POSTGRES_URL).execution_options(schema_translate_map={None: schema})
 
 
 def _customer(no: str, name: str) -> Customer:
