@@ -1,0 +1,118 @@
+"""Shared test helpers: throw-away databases, dumps, and independent record checks."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from portal.data import tables as t
+from portal.data.db import make_engine
+
+TODAY = date(2026, 3, 15)
+
+# Salted hashes differ on every build by design; everything else must not.
+VOLATILE_COLUMNS = {("user_account", "password_hash"), ("import_batch", "imported_at")}
+
+
+def new_engine(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def dump(engine: Engine) -> dict[str, list[tuple]]:
+    """Every row of every table, in id order, without the volatile columns."""
+    out = {}
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE_COLUMNS]
+            rows = conn.execute(select(*columns).order_by(*table.primary_key.columns)).all()
+            out[table.name] = [tuple(row) for row in rows]
+    return out
+
+
+class StatementCounter:
+    def __init__(self, engine: Engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args, **kwargs) -> None:
+        self.count += 1
+
+
+REF = re.compile(r"^(premium_installment|benefit_item|policy_loan|loan_repayment|account_movement)#(\d+)")
+MONEY_KINDS = {
+    "premium_paid": "premium_installment",
+    "benefit_paid": "benefit_item",
+    "loan_taken": "policy_loan",
+    "loan_repaid": "loan_repayment",
+    "account_movement": "account_movement",
+}
+
+
+def record_amounts(session: Session) -> dict[tuple[str, int], tuple[int, int]]:
+    """(table, id) -> (amount fen, policy id) for every money record that moved money."""
+    amounts: dict[tuple[str, int], tuple[int, int]] = {}
+    for rid, policy_id, fen in session.execute(
+        text("SELECT id, policy_id, amount_fen FROM premium_installment WHERE paid_date IS NOT NULL")
+    ):
+        amounts[("premium_installment", rid)] = (fen, policy_id)
+    for rid, policy_id, fen in session.execute(
+        text("SELECT id, policy_id, amount_fen FROM benefit_item WHERE paid_date IS NOT NULL")
+    ):
+        amounts[("benefit_item", rid)] = (fen, policy_id)
+    for rid, policy_id, fen in session.execute(text("SELECT id, policy_id, principal_fen FROM policy_loan")):
+        amounts[("policy_loan", rid)] = (fen, policy_id)
+    for rid, policy_id, fen in session.execute(
+        text(
+            "SELECT r.id, l.policy_id, r.principal_fen + r.interest_fen FROM loan_repayment r "
+            "JOIN policy_loan l ON l.id = r.loan_id"
+        )
+    ):
+        amounts[("loan_repayment", rid)] = (fen, policy_id)
+    for rid, policy_id, fen in session.execute(
+        text(
+            "SELECT m.id, a.policy_id, m.amount_fen FROM account_movement m "
+            "JOIN universal_account a ON a.id = m.account_id"
+        )
+    ):
+        amounts[("account_movement", rid)] = (fen, policy_id)
+    return amounts
+
+
+def money_event_problems(session: Session) -> list[str]:
+    """Every money record has exactly one history event, of the right kind, policy and
+    amount; every money event points at such a record."""
+    records = record_amounts(session)
+    seen: dict[tuple[str, int], int] = {}
+    problems = []
+    events = session.execute(
+        text("SELECT id, policy_id, kind, amount_fen, note FROM history_event WHERE kind IN "
+             "('premium_paid','benefit_paid','loan_taken','loan_repaid','account_movement')")
+    ).all()  # fmt: skip
+    for event_id, policy_id, kind, fen, note in events:
+        match = REF.match(note or "")
+        if not match or match.group(1) != MONEY_KINDS[kind]:
+            problems.append(f"event {event_id}: no reference to a {MONEY_KINDS[kind]} in {note!r}")
+            continue
+        key = (match.group(1), int(match.group(2)))
+        if key not in records:
+            problems.append(f"event {event_id}: {key} is not a money record")
+            continue
+        amount, record_policy = records[key]
+        if fen != amount or policy_id != record_policy:
+            problems.append(f"event {event_id}: amount {fen} / policy {policy_id} vs record {amount} / {record_policy}")
+        seen[key] = seen.get(key, 0) + 1
+    for key in records:
+        if seen.get(key) != 1:
+            problems.append(f"{key}: {seen.get(key, 0)} history events")
+    return problems
+
+
+def customer_id_of(session: Session, username: str) -> int:
+    return session.execute(select(t.UserAccount.customer_id).where(t.UserAccount.username == username)).scalar_one()

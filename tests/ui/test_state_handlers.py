@@ -1,0 +1,137 @@
+"""Event handlers check the caller themselves: a client can call any handler directly,
+with any token and arguments, so page guards alone would not protect anything."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+from sqlmodel import SQLModel, select
+
+from portal.data.db import get_engine, session_scope
+from portal.data.demo import build_demo
+from portal.data.tables import Policy, UserAccount
+from portal.services import auth
+from portal.state.login import LoginState
+from portal.state.portfolio import CategoryState, ClientListState, DashboardState, PolicyListState, PolicyState
+
+TODAY = date(2026, 11, 21)
+PASSWORD = "Portal@2026"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("handlers") / "demo.db"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PORTAL_DB_URL", f"sqlite:///{path}")
+    patch.setenv("PORTAL_TODAY", TODAY.isoformat())
+    patch.setenv("PORTAL_SECRET_KEY", "handler-tests-" + "s" * 40)
+    SQLModel.metadata.create_all(get_engine())
+    with session_scope() as session:
+        build_demo(session, today=TODAY, seed=2019)
+    yield path
+    patch.undo()
+
+
+def state_of(cls, token: str = "", query: dict | None = None):
+    root = rx.State(_reflex_internal_init=True)
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    state.token = token
+    if query is not None:
+        state.router = RouterData.from_router_data({"pathname": "/", "asPath": "/", "query": query})
+    return state
+
+
+def token_for(username: str) -> str:
+    with session_scope() as session:
+        return auth.login(session, username, PASSWORD).token
+
+
+def redirects_to_login(events) -> bool:
+    return any("/login" in str(getattr(e, "args", "")) for e in (events or []))
+
+
+@pytest.mark.parametrize("token", ["", "forged.token.value"])
+@pytest.mark.parametrize(
+    "cls, query",
+    [
+        (DashboardState, None),
+        (CategoryState, {"category": "loanable"}),
+        (PolicyListState, {}),
+        (PolicyState, {"policy_no": "anything"}),
+        (ClientListState, None),
+    ],
+)
+def test_load_handlers_refuse_callers_without_a_valid_session(demo_db, cls, query, token):
+    state = state_of(cls, token, query)
+    events = cls.load.fn(state)
+    assert redirects_to_login(events)
+    assert state.loaded is False
+    assert state.notice_key == "auth.expired"
+
+
+def test_filter_handlers_refuse_callers_without_a_valid_session(demo_db):
+    state = state_of(PolicyListState, "")
+    assert redirects_to_login(PolicyListState.set_line_filter.fn(state, "life"))
+    assert redirects_to_login(PolicyListState.set_status_filter.fn(state, "in_force"))
+    assert state.rows == []
+
+
+def test_revoked_token_is_refused_by_handlers(demo_db):
+    token = token_for("wangjianguo")
+    with session_scope() as session:
+        auth.logout(session, token)
+    state = state_of(DashboardState, token)
+    assert redirects_to_login(DashboardState.load.fn(state))
+    assert state.figures == {}
+
+
+def test_policy_handler_hides_another_customers_policy(demo_db):
+    with session_scope() as session:
+        wang = session.exec(select(UserAccount).where(UserAccount.username == "wangjianguo")).one()
+        his_policy = session.exec(select(Policy.policy_no).where(Policy.policyholder_id == wang.customer_id)).first()
+    state = state_of(PolicyState, token_for("lixiulan"), {"policy_no": his_policy})
+    PolicyState.load.fn(state)
+    assert state.loaded and state.found is False
+    assert state.fields == {} and state.installments == [] and state.history == []
+    own = state_of(PolicyState, token_for("wangjianguo"), {"policy_no": his_policy})
+    PolicyState.load.fn(own)
+    assert own.found and own.fields["policy_no"] == his_policy
+
+
+def test_bad_url_arguments_get_a_message_not_a_crash(demo_db):
+    token = token_for("wangjianguo")
+    category = state_of(CategoryState, token, {"category": "../../etc/passwd"})
+    CategoryState.load.fn(category)
+    assert category.not_found and category.rows == []
+    policies = state_of(PolicyListState, token, {"status": "bogus", "line": 42, "reminder": "<script>"})
+    PolicyListState.load.fn(policies)
+    assert (policies.status_filter, policies.line_filter, policies.reminder_filter) == ("all", "all", "")
+    assert len(policies.rows) == 157
+    policy = state_of(PolicyState, token, {"policy_no": "x" * 5000})
+    PolicyState.load.fn(policy)
+    assert policy.found is False
+
+
+def test_filter_handlers_reject_values_outside_the_choices(demo_db):
+    state = state_of(PolicyListState, token_for("wangjianguo"), {})
+    PolicyListState.load.fn(state)
+    PolicyListState.set_status_filter.fn(state, "'; DROP TABLE policy; --")
+    assert state.status_filter == "all" and len(state.rows) == 157
+    PolicyListState.set_line_filter.fn(state, ["life", "property"])
+    assert state.line_filter == "all"
+
+
+def test_customers_cannot_load_the_manager_worklist(demo_db):
+    state = state_of(ClientListState, token_for("zhangwei"))
+    ClientListState.load.fn(state)
+    assert state.clients == [] and state.loaded is False
+
+
+def test_login_handler_copes_with_malformed_form_data(demo_db):
+    for bad in (None, "text", {"username": 1, "password": []}, {}):
+        state = state_of(LoginState)
+        LoginState.submit.fn(state, bad)
+        assert state.error_key == "auth.empty" and state.token == ""
