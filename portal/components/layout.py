@@ -75,12 +75,13 @@ def skip_link() -> rx.Component:
     )
 
 
-def page_frame(*children, title_key: str) -> rx.Component:
+def page_frame(*children, title_key: str = "", title=None) -> rx.Component:
+    """title: a Var for pages whose heading depends on the data; else the catalog key."""
     return rx.box(
         skip_link(),
         header(),
         rx.el.main(
-            rx.heading(T[title_key], as_="h1", size="7", margin_bottom="16px", color=TEXT),
+            rx.heading(title if title is not None else T[title_key], as_="h1", size="7", margin_bottom="16px", color=TEXT),
             *children,
             id="main",
             tab_index=-1,

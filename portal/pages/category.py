@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.layout import MUTED, PRIMARY, TEXT, back_link, loading, page_frame
+from portal.components.layout import MUTED, PRIMARY, back_link, loading, page_frame
 from portal.components.tables import cell, table
 from portal.state.portfolio import CategoryState
 
@@ -44,7 +44,6 @@ def pager() -> rx.Component:
 
 def figure_block() -> rx.Component:
     return rx.vstack(
-        rx.heading(T["category." + CategoryState.category], as_="h2", size="6", color=TEXT),
         rx.text(T["category_help." + CategoryState.category], color=MUTED),
         rx.hstack(
             rx.text(rx.cond(CategoryState.is_count, T["category.count_label"], T["common.total"]), size="4"),
@@ -90,5 +89,5 @@ def category_page() -> rx.Component:
             ),
             loading(),
         ),
-        title_key="dashboard.categories",
+        title=rx.cond(CategoryState.category != "", T["category." + CategoryState.category], T["dashboard.categories"]),
     )
