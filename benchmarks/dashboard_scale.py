@@ -85,7 +85,7 @@ def build(engine: Engine, policies: int, seed: int) -> tuple[int, int, float]:
         generate(
             session, customers=math.ceil(missing / POLICIES_PER_GENERATED_CUSTOMER),
             policies_per_customer=POLICIES_PER_GENERATED_CUSTOMER, seed=seed, today=today, rng_name="bench",
-        )  # fmt: skip
+        )
         single = generate(session, customers=1, policies_per_customer=1, seed=seed, today=today, rng_name="bench-single")
         session.commit()
         if engine.dialect.name == "postgresql":

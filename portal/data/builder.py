@@ -323,9 +323,6 @@ class Dataset:
         self._ids[t.HistoryEvent.__tablename__] = writer.next_id
         self._events.clear()
 
-    def row_count(self) -> int:
-        return sum(len(v) for v in self.rows.values()) + sum(len(v) for v in self._events.values())
-
     def flush(self) -> None:
         """Insert everything built so far (ids stay reserved; the builder can go on)."""
         self._chain_events()

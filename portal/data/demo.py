@@ -31,11 +31,12 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from portal.data.schema import upgrade_to_head
 from portal.data import tables as t
 from portal.data.builder import Dataset, PolicyRef, add_months, add_years, interest_fen, one_year_end
 from portal.data.catalogue import PRODUCTS_BY_CODE, ensure_products
 from portal.data.people import make_plate, person
-from portal.data.scale import Household, add_premiums, generate
+from portal.data.scale import add_premiums, generate
 from portal.domain.loans import loan_balance
 from portal.domain.money import from_fen, to_fen
 from portal.domain.records import BenefitKind, Loan, LoanKind, LoanRepayment, PaymentFrequency, PolicyStatus
@@ -114,8 +115,8 @@ class Benefits:
     """Adds benefit items with the demo's collection habits.
 
     Items payable more than ``fresh_days`` ago were collected a few days after they fell
-    due; newer ones and future ones are still open. A policy marked sleepy leaves its
-    oldest item uncollected (the "sleeping money" seed 000 is about).
+    due; newer ones and future ones are still open. ``leave_open`` keeps an old item
+    uncollected: the "sleeping money" (应领未领) of seed 000.
     """
 
     def __init__(self, ds: Dataset, rng: random.Random, today: date, fresh_days: int = 40):
@@ -144,7 +145,7 @@ def anniversaries(start: date, first_year: int, every: int, until: date, before:
 IN_FORCE_LONG_TERM = (
     ("CL101", 12), ("CL102", 14), ("CL201", 16), ("CL202", 12), ("CL301", 12),
     ("CL302", 8), ("CL401", 2), ("CL501", 10), ("CL601", 16),
-)  # fmt: skip  (102 policies; + 7 one-year policies = 109 in force)
+)  # (102 policies; + 7 one-year policies = 109 in force)
 
 # Customer 1 holds many modest policies: sum assured range in yuan and premium in bp of it.
 LOYAL_PRICING = {
@@ -166,9 +167,6 @@ class LoyalCustomer:
         birth = add_years(today, -55) - timedelta(days=123)
         columns = person(rng, city="北京", birth=birth, gender="M", name="王建国")
         self.customer_id = ds.add_customer(**columns)
-        self.household = Household(
-            self.customer_id, "王建国", "M", birth, "北京", "刘淑芬", ["王磊", "王静"]
-        )
         self.family = {  # insured person -> (age today, beneficiary text)
             "王建国": (55, "刘淑芬(配偶) 100%"),
             "刘淑芬": (53, "王建国(配偶) 100%"),
@@ -199,7 +197,8 @@ class LoyalCustomer:
             product = PRODUCTS_BY_CODE[code]
             kind = product.kind
             next_anniversary = self.today + timedelta(days=offset)
-            years = self.rng.randint(1, 12)  # completed policy years
+            # Completed policy years; universal accounts are old enough to show a withdrawal.
+            years = self.rng.randint(4, 8) if code == "CL401" else self.rng.randint(1, 12)
             start = add_years(next_anniversary, -years)
             insured = "王建国" if code in ("CL301", "CL401") else self.pick_insured()
             sum_assured, premium = self.price(kind)
@@ -225,18 +224,18 @@ class LoyalCustomer:
                 start_date=start, end_date=end, sum_assured_fen=sum_assured, premium_fen=premium,
                 frequency=frequency, term_years=term, insured_name=insured,
                 beneficiaries=self.family[insured][1],
-            )  # fmt: skip
+            )
             last_anniversary = add_years(next_anniversary, -1)
             if (
                 self.apl is None and product.loan_allowed and frequency is PaymentFrequency.ANNUAL
                 and term > years and 60 < (self.today - last_anniversary).days <= 100
-            ):  # fmt: skip
+            ):
                 paid = self.premiums_with_apl(policy, premium, term, last_anniversary)
             else:
                 paid = add_premiums(
                     self.ds, self.rng, policy, frequency=frequency, term_years=term, premium_fen=premium,
                     today=self.today, until=self.horizon,
-                )  # fmt: skip
+                )
             self.in_force_benefits(policy, insured, start, end, sum_assured, premium)
             if kind == "universal":
                 self.ds.set_cash_value(policy, self.universal_account(policy, paid))
@@ -251,7 +250,7 @@ class LoyalCustomer:
         paid = add_premiums(
             self.ds, self.rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=term, premium_fen=premium,
             today=self.today, until=missed_due - timedelta(days=1),
-        )  # fmt: skip
+        )
         paid_by_loan = missed_due + timedelta(days=60)
         self.ds.add_installment(policy, missed_due, premium, paid_by_loan)
         next_due = add_years(missed_due, 1)
@@ -293,7 +292,7 @@ class LoyalCustomer:
         rate_bp = 250
         account_id = self.ds.add_account(policy, minimum_balance_fen=yuan_fen(1000), rate_bp=rate_bp)
         premiums = {row["due_date"]: row["amount_fen"] for row in self.ds.rows["premium_installment"]
-                    if row["policy_id"] == policy.id and row["paid_date"] is not None}  # fmt: skip
+                    if row["policy_id"] == policy.id and row["paid_date"] is not None}
         balance = 0
         month = 0
         withdrawal_month = None
@@ -314,7 +313,7 @@ class LoyalCustomer:
             if month % 12 == 0:
                 self.ds.add_movement(policy, account_id, nxt, "fee", -yuan_fen(60))
                 balance -= yuan_fen(60)
-            if withdrawal_month is None and month >= 24 and balance > yuan_fen(30_000):
+            if withdrawal_month is None and month >= 24 and balance > yuan_fen(10_000):
                 withdrawal_month = month
                 amount = balance // 5 // 10_000 * 10_000  # a fifth, in whole ¥100
                 self.ds.add_movement(policy, account_id, nxt, "withdrawal", -amount)
@@ -356,7 +355,7 @@ class LoyalCustomer:
             sum_assured_fen=amounts[0], premium_fen=amounts[1], frequency=PaymentFrequency.SINGLE, term_years=0,
             insured_name=insured, beneficiaries="" if product.kind in ("medical", "auto", "home") else self.family[insured][1],
             auto_renew=auto_renew, status_date=end if status is PolicyStatus.MATURED else None, issue_note=note,
-        )  # fmt: skip
+        )
         self.ds.add_installment(policy, start, amounts[1], start)
         return policy
 
@@ -364,7 +363,7 @@ class LoyalCustomer:
     def terminated_group(self) -> None:
         # Earlier years of the one-year covers, each year a policy of its own (20 of the 38 matured).
         for code, insured, years in (("CL701", "王建国", 3), ("CL702", "刘淑芬", 3), ("CL801", "王建国", 3),
-                                     ("CL801", "刘淑芬", 3), ("PA01", "王建国", 5), ("PH01", "王建国", 3)):  # fmt: skip
+                                     ("CL801", "刘淑芬", 3), ("PA01", "王建国", 5), ("PH01", "王建国", 3)):
             anchor = self.today - timedelta(days=self.rng.randint(30, 330))
             for back in range(1, years + 1):
                 self.one_year(code, insured, add_years(anchor, -back), PolicyStatus.MATURED)
@@ -393,9 +392,9 @@ class LoyalCustomer:
             start_date=start, end_date=end, sum_assured_fen=sum_assured, premium_fen=premium,
             frequency=PaymentFrequency.ANNUAL, term_years=term, insured_name=insured,
             beneficiaries=self.family[insured][1],
-        )  # fmt: skip
+        )
         add_premiums(self.ds, self.rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=term,
-                     premium_fen=premium, today=self.today, until=end)  # fmt: skip
+                     premium_fen=premium, today=self.today, until=end)
         if code == "CL201":
             for _, day in anniversaries(start, 3, 3, end):
                 self.benefits.add(policy, BenefitKind.SURVIVAL, day, sum_assured * 8 // 100)
@@ -417,9 +416,9 @@ class LoyalCustomer:
             status_date=surrendered_on, start_date=start, end_date=end, sum_assured_fen=sum_assured,
             premium_fen=premium, frequency=PaymentFrequency.ANNUAL, term_years=10, insured_name=insured,
             beneficiaries=self.family[insured][1],
-        )  # fmt: skip
+        )
         add_premiums(self.ds, self.rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=10,
-                     premium_fen=premium, today=self.today, until=surrendered_on - timedelta(days=1))  # fmt: skip
+                     premium_fen=premium, today=self.today, until=surrendered_on - timedelta(days=1))
         if code == "CL102":
             for _, day in anniversaries(start, 1, 1, surrendered_on - timedelta(days=1)):
                 self.benefits.add(policy, BenefitKind.DIVIDEND, day, premium * self.rng.randint(3, 6) // 100)
@@ -451,13 +450,13 @@ class LoyalCustomer:
         today = self.today
         old_start = today - timedelta(days=3 * 365 + 40)
         take(old_loan_policy, LoanKind.POLICY_LOAN, yuan_fen(20_000), old_start, old_start + timedelta(days=180),
-             [(old_start + timedelta(days=150), yuan_fen(20_000))])  # fmt: skip
+             [(old_start + timedelta(days=150), yuan_fen(20_000))])
         start_1 = today - timedelta(days=150)
         take(loan_policy_1, LoanKind.POLICY_LOAN, yuan_fen(30_000), start_1, start_1 + timedelta(days=180),
-             [(today - timedelta(days=60), yuan_fen(10_000))])  # fmt: skip
+             [(today - timedelta(days=60), yuan_fen(10_000))])
         start_2 = today - timedelta(days=75)
         take(loan_policy_2, LoanKind.POLICY_LOAN, yuan_fen(15_000), start_2, start_2 + timedelta(days=180),
-             [(today - timedelta(days=20), yuan_fen(5_000))])  # fmt: skip
+             [(today - timedelta(days=20), yuan_fen(5_000))])
         if self.apl is not None:
             policy, premium, paid_on = self.apl
             take(policy, LoanKind.AUTOMATIC_PREMIUM_LOAN, premium, paid_on, paid_on + timedelta(days=180), [])
@@ -499,24 +498,24 @@ def build_senior(ds: Dataset, rng: random.Random, today: date) -> int:
             customer_id=customer_id, product=p[code], status=status, status_date=status_date, start_date=start,
             end_date=end, sum_assured_fen=sa, premium_fen=premium, frequency=frequency, term_years=term,
             insured_name="李秀兰", beneficiaries=heir,
-        )  # fmt: skip
+        )
 
     # In its grace period: the premium due 30 days ago is unpaid.
     grace_due = today - timedelta(days=30)
     start = add_years(grace_due, -12)
     policy = life("CL101", status=PolicyStatus.IN_FORCE, start=start, end=None, sa=yuan_fen(100_000),
-                  premium=yuan_fen(4_260), term=20)  # fmt: skip
+                  premium=yuan_fen(4_260), term=20)
     add_premiums(ds, rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=20, premium_fen=yuan_fen(4_260),
-                 today=today, until=today + timedelta(days=365), unpaid_from=grace_due)  # fmt: skip
+                 today=today, until=today + timedelta(days=365), unpaid_from=grace_due)
     ds.set_cash_value(policy, yuan_fen(38_650))
 
     # Matured five months ago; the maturity benefit was never collected.
     matured_on = today - timedelta(days=150)
     start = add_years(matured_on, -15)
     policy = life("CL201", status=PolicyStatus.MATURED, status_date=matured_on, start=start,
-                  end=matured_on - timedelta(days=1), sa=yuan_fen(50_000), premium=yuan_fen(3_680), term=10)  # fmt: skip
+                  end=matured_on - timedelta(days=1), sa=yuan_fen(50_000), premium=yuan_fen(3_680), term=10)
     add_premiums(ds, rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=10, premium_fen=yuan_fen(3_680),
-                 today=today, until=matured_on)  # fmt: skip
+                 today=today, until=matured_on)
     for _, day in anniversaries(start, 3, 3, matured_on - timedelta(days=1)):
         benefits.add(policy, BenefitKind.SURVIVAL, day, yuan_fen(4_000))
     benefits.add(policy, BenefitKind.MATURITY, matured_on, yuan_fen(50_000), leave_open=True)
@@ -524,9 +523,9 @@ def build_senior(ds: Dataset, rng: random.Random, today: date) -> int:
     # Paid-up participating whole life with an outstanding policy loan, repaid once.
     start = add_years(today - timedelta(days=200), -10)
     policy = life("CL102", status=PolicyStatus.IN_FORCE, start=start, end=None, sa=yuan_fen(150_000),
-                  premium=yuan_fen(12_800), term=10)  # fmt: skip
+                  premium=yuan_fen(12_800), term=10)
     add_premiums(ds, rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=10, premium_fen=yuan_fen(12_800),
-                 today=today, until=today + timedelta(days=365))  # fmt: skip
+                 today=today, until=today + timedelta(days=365))
     for _, day in anniversaries(start, 1, 1, today + timedelta(days=365)):
         benefits.add(policy, BenefitKind.DIVIDEND, day, yuan_fen(rng.randint(420, 680)))
     ds.set_cash_value(policy, yuan_fen(121_400))
@@ -541,9 +540,9 @@ def build_senior(ds: Dataset, rng: random.Random, today: date) -> int:
     unpaid_due = lapsed_on - timedelta(days=60)
     start = add_years(unpaid_due, -6)
     policy = life("CL202", status=PolicyStatus.LAPSED, status_date=lapsed_on, start=start,
-                  end=add_years(start, 20) - timedelta(days=1), sa=yuan_fen(60_000), premium=yuan_fen(5_200), term=15)  # fmt: skip
+                  end=add_years(start, 20) - timedelta(days=1), sa=yuan_fen(60_000), premium=yuan_fen(5_200), term=15)
     add_premiums(ds, rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=15, premium_fen=yuan_fen(5_200),
-                 today=today, until=unpaid_due, unpaid_from=unpaid_due)  # fmt: skip
+                 today=today, until=unpaid_due, unpaid_from=unpaid_due)
     for _, day in anniversaries(start, 1, 1, unpaid_due - timedelta(days=1)):
         benefits.add(policy, BenefitKind.DIVIDEND, day, yuan_fen(rng.randint(150, 260)))
     ds.set_cash_value(policy, yuan_fen(18_240))
@@ -551,9 +550,9 @@ def build_senior(ds: Dataset, rng: random.Random, today: date) -> int:
     # Normal ones: a retirement annuity paying since 60, medical and accident cover.
     start = add_years(birth, 50) + timedelta(days=45)
     policy = life("CL301", status=PolicyStatus.IN_FORCE, start=start, end=None, sa=yuan_fen(200_000),
-                  premium=yuan_fen(20_000), term=10)  # fmt: skip
+                  premium=yuan_fen(20_000), term=10)
     add_premiums(ds, rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=10, premium_fen=yuan_fen(20_000),
-                 today=today, until=today + timedelta(days=365))  # fmt: skip
+                 today=today, until=today + timedelta(days=365))
     for _, day in anniversaries(start, 10, 1, today + timedelta(days=365)):
         benefits.add(policy, BenefitKind.ANNUITY, day, yuan_fen(12_000))
     ds.set_cash_value(policy, yuan_fen(96_300))
@@ -565,7 +564,7 @@ def build_senior(ds: Dataset, rng: random.Random, today: date) -> int:
             end_date=one_year_end(start), sum_assured_fen=yuan_fen(sa), premium_fen=yuan_fen(premium),
             frequency=PaymentFrequency.SINGLE, term_years=0, insured_name="李秀兰",
             beneficiaries="" if code == "CL702" else heir, auto_renew=auto_renew,
-        )  # fmt: skip
+        )
         ds.add_installment(policy, start, yuan_fen(premium), start)
     return customer_id
 
@@ -584,19 +583,19 @@ def build_family(ds: Dataset, rng: random.Random, today: date) -> int:
             status_date=end if status is PolicyStatus.MATURED else None, sum_assured_fen=yuan_fen(sa),
             premium_fen=premium, frequency=PaymentFrequency.SINGLE, term_years=0, insured_name=insured,
             beneficiaries=beneficiary, auto_renew=auto_renew, issue_note=note,
-        )  # fmt: skip
+        )
         ds.add_installment(policy, start, premium, start)
 
     car = f"车辆 {plate} 比亚迪 汉EV"
     car_start = today - timedelta(days=341)  # renewal due in about 24 days, auto-renewal off
     one_year("PA01", "张伟", add_years(car_start, -1), 180_000, yuan_fen(5_120), auto_renew=False,
-             status=PolicyStatus.MATURED, note=car)  # fmt: skip
+             status=PolicyStatus.MATURED, note=car)
     one_year("PA01", "张伟", car_start, 165_000, yuan_fen(4_736) + 50, auto_renew=False, note=car)
     one_year("PH01", "张伟", today - timedelta(days=160), 600_000, yuan_fen(298), auto_renew=True,
-             note="房屋 广州市天河区体育西路 89平方米")  # fmt: skip
+             note="房屋 广州市天河区体育西路 89平方米")
     one_year("CL701", "张小宇", today - timedelta(days=95), 2_000_000, yuan_fen(318), auto_renew=True)
     one_year("CL801", "李娜", today - timedelta(days=230), 300_000, yuan_fen(198), auto_renew=True,
-             beneficiary="张伟(配偶) 100%")  # fmt: skip
+             beneficiary="张伟(配偶) 100%")
 
     start = add_years(today - timedelta(days=50), -2)
     policy = ds.add_policy(
@@ -604,9 +603,9 @@ def build_family(ds: Dataset, rng: random.Random, today: date) -> int:
         end_date=add_years(start, 30) - timedelta(days=1), sum_assured_fen=yuan_fen(1_000_000),
         premium_fen=yuan_fen(1_280), frequency=PaymentFrequency.ANNUAL, term_years=20, insured_name="张伟",
         beneficiaries="李娜(配偶) 50%; 张小宇(子女) 50%",
-    )  # fmt: skip
+    )
     add_premiums(ds, rng, policy, frequency=PaymentFrequency.ANNUAL, term_years=20, premium_fen=yuan_fen(1_280),
-                 today=today, until=today + timedelta(days=365))  # fmt: skip
+                 today=today, until=today + timedelta(days=365))
     return customer_id
 
 
@@ -620,7 +619,7 @@ def add_managers(ds: Dataset, rng: random.Random) -> dict[str, tuple[int, str]]:
         manager_id = ds.add(
             t.ServiceManager, manager_no=manager_no, name=name, city=city, phone=make_phone(rng),
             qualifications=qualifications, rating_tenths=rating,
-        )  # fmt: skip
+        )
         result[username] = (manager_id, city)
     return result
 
@@ -629,7 +628,7 @@ def add_login(ds: Dataset, username: str, role: str, *, customer_id: int | None 
     ds.add(
         t.UserAccount, username=username, password_hash=hash_password(DEMO_PASSWORD), role=role,
         customer_id=customer_id, manager_id=manager_id, failed_attempts=0, locked_until=None,
-    )  # fmt: skip
+    )
 
 
 def build_demo(session: Session, today: date | None = None, seed: int = DEFAULT_SEED) -> DemoResult:
@@ -648,19 +647,25 @@ def build_demo(session: Session, today: date | None = None, seed: int = DEFAULT_
         (family, "zhangwei", "manager.gz1", 300),
     ):
         ds.add(t.ManagerAssignment, manager_id=managers[manager][0], customer_id=customer_id,
-               assigned_on=today - timedelta(days=since_days))  # fmt: skip
+               assigned_on=today - timedelta(days=since_days))
         add_login(ds, username, "customer", customer_id=customer_id)
     for username, (manager_id, _) in managers.items():
         add_login(ds, username, "manager", manager_id=manager_id)
     ds.flush()
-    extra = generate(
-        session, customers=EXTRA_CUSTOMERS, policies_per_customer=(2, 8), seed=seed, today=today, rng_name="demo-extra"
-    )
-    return DemoResult(loyal, senior, family, tuple(m for m, _ in managers.values()), extra.customer_ids)
+    # Ordinary customers spread evenly over the cities, so every manager gets clients.
+    cities = sorted({city for _, city in managers.values()})
+    extra_ids: list[int] = []
+    for index, city in enumerate(cities):
+        share = EXTRA_CUSTOMERS // len(cities) + (1 if index < EXTRA_CUSTOMERS % len(cities) else 0)
+        extra = generate(
+            session, customers=share, policies_per_customer=(2, 8), seed=seed, today=today,
+            cities=(city,), rng_name=f"demo-extra-{city}",
+        )
+        extra_ids.extend(extra.customer_ids)
+    return DemoResult(loyal, senior, family, tuple(m for m, _ in managers.values()), tuple(extra_ids))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sqlmodel import SQLModel
 
     from portal.data.db import get_engine, session_scope
 
@@ -671,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     engine = get_engine()
-    SQLModel.metadata.create_all(engine)
+    upgrade_to_head(engine)
     with session_scope(engine) as session:
         customers = session.execute(select(func.count()).select_from(t.Customer)).scalar_one()
         if customers and args.if_empty:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from portal.data.schema import upgrade_to_head
 from portal.data import tables as t
 from portal.data.importers import life_core, property_core
 from portal.data.importers.common import ImportRejected, ImportReport, RowError, apply_records
@@ -60,7 +61,7 @@ def import_bytes(
     report = apply_records(
         session, source=module.SOURCE, line=module.LINE, kind=kind, records=records,
         parse_errors=parse_errors, skip_bad_rows=skip_bad_rows,
-    )  # fmt: skip
+    )
     if report.created or report.updated or report.unchanged:
         session.add(
             t.ImportBatch(
@@ -92,7 +93,7 @@ def import_file(
         return ImportReport(
             SOURCES[source].SOURCE, kind, errors=[RowError("file_unreadable", {"detail": exc.strerror or str(exc)}, None, kind)],
             rolled_back=True,
-        )  # fmt: skip
+        )
     try:
         with session_scope(engine) as session:
             return import_bytes(session, source, content, skip_bad_rows=skip_bad_rows, today=today)
@@ -101,7 +102,6 @@ def import_file(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sqlmodel import SQLModel
 
     from portal.data.catalogue import ensure_products
     from portal.data.db import get_engine, session_scope
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     engine = get_engine()
-    SQLModel.metadata.create_all(engine)
+    upgrade_to_head(engine)
     with session_scope(engine) as session:
         ensure_products(session)  # the shipped catalogue is reference data, not import data
     report = import_file(engine, args.source, args.file, skip_bad_rows=args.skip_bad_rows)

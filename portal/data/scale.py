@@ -23,10 +23,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from portal.data.schema import upgrade_to_head
 from portal.data import tables as t
 from portal.data.builder import Dataset, PolicyRef, add_months, add_years, due_dates, interest_fen, one_year_end
 from portal.data.catalogue import PRODUCTS_BY_CODE, ProductSpec, ensure_products
-from portal.data.people import CITIES, DISTRICTS, make_name, make_phone, make_plate, person
+from portal.data.people import CITIES, make_name, make_phone, make_plate, person
 from portal.domain.records import BenefitKind, LoanKind, PaymentFrequency, PolicyStatus
 
 # Products whose cover never ends (no end date, so they cannot mature).
@@ -36,7 +37,7 @@ PRODUCT_WEIGHTS: tuple[tuple[str, int], ...] = (
     ("CL101", 8), ("CL102", 8), ("CL201", 10), ("CL202", 6), ("CL301", 8), ("CL302", 5),
     ("CL401", 3), ("CL501", 8), ("CL601", 10), ("CL602", 3), ("CL701", 8), ("CL702", 4),
     ("CL801", 8), ("PA01", 8), ("PH01", 4),
-)  # fmt: skip
+)
 
 # (min, max) sum assured in yuan, and premium per year as basis points of it.
 PRICING: dict[str, tuple[int, int, int, int]] = {
@@ -178,7 +179,7 @@ def next_due_horizon(start: date, frequency: PaymentFrequency, today: date) -> d
     if frequency is PaymentFrequency.SINGLE:
         return today
     step = {PaymentFrequency.ANNUAL: 12, PaymentFrequency.SEMI_ANNUAL: 6,
-            PaymentFrequency.QUARTERLY: 3, PaymentFrequency.MONTHLY: 1}[frequency]  # fmt: skip
+            PaymentFrequency.QUARTERLY: 3, PaymentFrequency.MONTHLY: 1}[frequency]
     k = 0
     while add_months(start, k * step) < today:
         k += 1
@@ -293,7 +294,7 @@ def add_long_term_policy(ds: Dataset, rng: random.Random, household: Household, 
         today=today, until=until, unpaid_from=unpaid_from,
     )
     add_benefits(ds, rng, policy, household, status=status, start=start, end=end,
-                 sum_assured=sum_assured, premium=premium, today=today)  # fmt: skip
+                 sum_assured=sum_assured, premium=premium, today=today)
 
     cash_value = 0
     if product.kind == "universal" and status is PolicyStatus.IN_FORCE:
@@ -312,7 +313,7 @@ def add_long_term_policy(ds: Dataset, rng: random.Random, household: Household, 
 def add_benefits(
     ds: Dataset, rng: random.Random, policy: PolicyRef, household: Household, *,
     status: PolicyStatus, start: date, end: date | None, sum_assured: int, premium: int, today: date,
-) -> None:  # fmt: skip
+) -> None:
     """At most two benefit items; about one in ten stays uncollected (sleeping money)."""
     kind = policy.product.kind
 
@@ -473,7 +474,7 @@ def generate(
             add_policy(ds, rng, household, today)
         policies += count
         ds.add(t.ManagerAssignment, manager_id=robin.assign(city), customer_id=household.customer_id,
-               assigned_on=today - timedelta(days=rng.randint(0, 720)))  # fmt: skip
+               assigned_on=today - timedelta(days=rng.randint(0, 720)))
         if (index + 1) % flush_every == 0:
             ds.flush()
     ds.flush()
@@ -481,7 +482,6 @@ def generate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sqlmodel import SQLModel
 
     from portal.data.db import get_engine, session_scope
 
@@ -494,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("counts must not be negative")
 
     engine = get_engine()
-    SQLModel.metadata.create_all(engine)
+    upgrade_to_head(engine)
     started = time.perf_counter()
     with session_scope(engine) as session:
         result = generate(

@@ -94,7 +94,7 @@ def money_event_problems(session: Session) -> list[str]:
     events = session.execute(
         text("SELECT id, policy_id, kind, amount_fen, note FROM history_event WHERE kind IN "
              "('premium_paid','benefit_paid','loan_taken','loan_repaid','account_movement')")
-    ).all()  # fmt: skip
+    ).all()
     for event_id, policy_id, kind, fen, note in events:
         match = REF.match(note or "")
         if not match or match.group(1) != MONEY_KINDS[kind]:

@@ -312,6 +312,10 @@ def test_managers_and_assignments(session):
     )
     assert unassigned == 0
     assert scalar(session, "SELECT COUNT(*) FROM customer") >= 23  # 3 named + ~20 generated
+    idle = scalar(
+        session, "SELECT COUNT(*) FROM service_manager m WHERE NOT EXISTS (SELECT 1 FROM manager_assignment a WHERE a.manager_id = m.id)"
+    )
+    assert idle == 0  # every manager has clients
     for username in ("wangjianguo", "lixiulan", "zhangwei"):
         cities = rows(
             session,

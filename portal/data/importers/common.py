@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -34,7 +34,7 @@ RESPONSIBILITIES = tuple(r.value for r in Responsibility)
 FILE_LEVEL_CODES = frozenset(
     {"file_unreadable", "not_utf8", "empty_file", "missing_columns", "unknown_columns",
      "duplicate_columns", "malformed_json", "not_a_list"}
-)  # fmt: skip
+)
 
 STATUS_EVENTS = {
     PolicyStatus.LAPSED: HistoryKind.POLICY_LAPSED,
@@ -164,8 +164,8 @@ class FieldReader:
         self.where, self.kind = where_, kind
         self.errors: list[RowError] = []
 
-    def fail(self, code: str, **params) -> None:
-        self.errors.append(RowError(code, params, self.where, self.kind))
+    def fail(self, error_code: str, /, **params) -> None:
+        self.errors.append(RowError(error_code, params, self.where, self.kind))
 
     def text(self, name: str, value, *, required: bool = True, max_len: int = 64, pattern: re.Pattern | None = None) -> str:
         if value is None:
@@ -303,7 +303,7 @@ class FieldReader:
                 "date_order",
                 earlier=earlier_name, earlier_value=earlier.isoformat(),
                 later=later_name, later_value=later.isoformat(),
-            )  # fmt: skip
+            )
 
     def not_future(self, name: str, value: date | None, today: date) -> None:
         if value and value > today:
@@ -386,8 +386,8 @@ def check_records(
     first_customer: dict[str, tuple[int, str]] = {}  # customer_no -> (where, id_number)
     id_owner_in_file: dict[str, str] = {}  # id_number -> customer_no
 
-    def fail(record: PolicyRecord, code: str, **params) -> None:
-        errors.append(RowError(code, params, record.where, kind))
+    def fail(record: PolicyRecord, error_code: str, /, **params) -> None:
+        errors.append(RowError(error_code, params, record.where, kind))
 
     for record in records:
         if record.policy_no in first_policy:
@@ -405,7 +405,7 @@ def check_records(
         existing = lookups.customers_by_no.get(c.customer_no)
         if existing is not None and existing[1] != c.id_number:
             fail(record, "id_number_conflict", customer_no=c.customer_no,
-                 existing=mask_id_number(existing[1]), given=mask_id_number(c.id_number))  # fmt: skip
+                 existing=mask_id_number(existing[1]), given=mask_id_number(c.id_number))
         elif existing is None:
             owner = lookups.customers_by_id_number.get(c.id_number)
             if owner is not None and owner != c.customer_no:
@@ -481,7 +481,7 @@ def apply_records(
             customer = t.Customer(
                 customer_no=c.customer_no, name=c.name, id_number=c.id_number, birth_date=c.birth_date,
                 gender=c.gender, city=c.city, phone=c.phone, address=c.address,
-            )  # fmt: skip
+            )
             session.add(customer)
             session.flush()
             customer_id = customers[c.customer_no] = customer.id
@@ -513,13 +513,13 @@ def _upsert_policy(
         append_event(
             session, customer_id=customer_id, policy_id=policy.id, occurred_at=local_morning(record.start_date),
             kind=HistoryKind.POLICY_ISSUED, amount_fen=None, note=note,
-        )  # fmt: skip
+        )
         if record.status in STATUS_EVENTS and record.status_date is not None:
             append_event(
                 session, customer_id=customer_id, policy_id=policy.id,
                 occurred_at=local_morning(record.status_date), kind=STATUS_EVENTS[record.status],
                 amount_fen=None, note=f"imported from {source}",
-            )  # fmt: skip
+            )
         _paid_premium(session, record, policy, customer_id)
         return "created"
 
@@ -553,7 +553,7 @@ def _upsert_policy(
     append_event(
         session, customer_id=customer_id, policy_id=policy.id,
         occurred_at=local_morning(when) if when else datetime.now(UTC), kind=kind, amount_fen=None, note=note[:256],
-    )  # fmt: skip
+    )
     _paid_premium(session, record, policy, customer_id)
     return "updated"
 
@@ -580,7 +580,7 @@ def _paid_premium(session: Session, record: PolicyRecord, policy: t.Policy, cust
     append_event(
         session, customer_id=customer_id, policy_id=policy.id, occurred_at=local_morning(record.paid_date),
         kind=HistoryKind.PREMIUM_PAID, amount_fen=existing.amount_fen, note=f"premium_installment#{existing.id}",
-    )  # fmt: skip
+    )
     return True
 
 

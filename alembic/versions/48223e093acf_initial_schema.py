@@ -1,4 +1,4 @@
-"""empty message
+"""Initial schema: customers, policies of both lines, schedules, loans, accounts, history
 
 Revision ID: 48223e093acf
 Revises: 

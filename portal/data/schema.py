@@ -1,0 +1,52 @@
+"""Bringing a database to the current schema through the Alembic migrations.
+
+Every command that may meet an empty database (run script, demo, scale, import) calls
+``upgrade_to_head`` rather than ``create_all``, so each database carries an
+``alembic_version`` and later migrations apply to it. ``reflex db migrate`` does the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+import portal.data.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alembic_config() -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config)
+
+    def upgrade(revision, _context):
+        return script._upgrade_revs("head", revision)
+
+    with engine.begin() as connection:
+        with EnvironmentContext(config, script, fn=upgrade, destination_rev="head") as environment:
+            environment.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
+            with environment.begin_transaction():
+                environment.run_migrations()
+
+
+def main() -> int:
+    from portal.data.db import database_url, get_engine
+
+    upgrade_to_head(get_engine())
+    print(f"database at the latest schema: {database_url()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
