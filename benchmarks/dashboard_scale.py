@@ -23,10 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, func, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel, create_engine  # noqa: E402
 
+from portal.data.db import StatementCounter  # noqa: E402
 from portal.data import tables as t  # noqa: E402
 from portal.data.db import make_engine  # noqa: E402
 from portal.data.demo import build_demo  # noqa: E402
@@ -36,15 +37,6 @@ from portal.domain.clock import today as clock_today  # noqa: E402
 from portal.domain.rollup import roll_up  # noqa: E402
 
 POLICIES_PER_GENERATED_CUSTOMER = 5
-
-
-class StatementCounter:
-    def __init__(self, engine: Engine):
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *args, **kwargs) -> None:
-        self.count += 1
 
 
 @contextmanager

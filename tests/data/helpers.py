@@ -6,10 +6,11 @@ import re
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from portal.data.db import StatementCounter
 from portal.data import tables as t
 from portal.data.db import make_engine
 
@@ -34,15 +35,6 @@ def dump(engine: Engine) -> dict[str, list[tuple]]:
             rows = conn.execute(select(*columns).order_by(*table.primary_key.columns)).all()
             out[table.name] = [tuple(row) for row in rows]
     return out
-
-
-class StatementCounter:
-    def __init__(self, engine: Engine):
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *args, **kwargs) -> None:
-        self.count += 1
 
 
 REF = re.compile(r"^(premium_installment|benefit_item|policy_loan|loan_repayment|account_movement)#(\d+)")
