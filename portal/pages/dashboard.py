@@ -91,7 +91,12 @@ def dashboard_page() -> rx.Component:
             DashboardState.loaded,
             rx.box(
                 rx.text(T["dashboard.greeting"], DashboardState.customer_name, size="4", color=TEXT),
-                rx.text(T["common.as_of"], " ", DashboardState.as_of, size="2", color=MUTED, margin_bottom="16px"),
+                rx.text(
+                    T["dashboard.id_number"], " ", DashboardState.id_number_masked, " · ",
+                    T["dashboard.phone"], " ", DashboardState.phone_masked, " · ",
+                    T["common.as_of"], " ", DashboardState.as_of,
+                    size="2", color=MUTED, margin_bottom="16px", id="customer-identity",
+                ),
                 rx.el.section(
                     rx.heading(T["dashboard.reminders"], as_="h2", size="5", margin_bottom="8px", color=TEXT),
                     rx.flex(*[reminder_badge(kind) for kind in ReminderKind], wrap="wrap", gap="12px"),

@@ -12,6 +12,7 @@ from portal.data.picture import load_customer_picture, load_policy_owner
 from portal.data.tables import Customer, ManagerAssignment
 from portal.domain.categories import Category, CategoryFigure, Rollup
 from portal.domain.loans import LoanBalance, loan_balance
+from portal.domain.masking import mask_id_number, mask_phone
 from portal.domain.records import (
     BenefitItem,
     CustomerPicture,
@@ -53,6 +54,8 @@ def authorize_customer(session: Session, principal: Principal | None, customer_i
 @dataclass(frozen=True)
 class Dashboard:
     customer_name: str
+    id_number_masked: str  # identifiers leave the service layer masked only
+    phone_masked: str
     picture: CustomerPicture
     rollup: Rollup
 
@@ -63,7 +66,13 @@ def load_dashboard(
     customer_id = authorize_customer(session, principal, customer_id)
     customer = session.get(Customer, customer_id)
     picture = load_customer_picture(session, customer_id)
-    return Dashboard(customer_name=customer.name, picture=picture, rollup=roll_up(picture, today))
+    return Dashboard(
+        customer_name=customer.name,
+        id_number_masked=mask_id_number(customer.id_number),
+        phone_masked=mask_phone(customer.phone),
+        picture=picture,
+        rollup=roll_up(picture, today),
+    )
 
 
 def load_category(

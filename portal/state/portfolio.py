@@ -21,6 +21,8 @@ PAGE_SIZE = 100
 
 class DashboardState(SessionState):
     customer_name: str = ""
+    id_number_masked: str = ""
+    phone_masked: str = ""
     as_of: str = ""
     figures: dict[str, dict[str, str]] = {}
     reminders: dict[str, str] = {}
@@ -37,6 +39,8 @@ class DashboardState(SessionState):
             dashboard = portfolio.load_dashboard(session, principal, today())
         rollup = dashboard.rollup
         self.customer_name = dashboard.customer_name
+        self.id_number_masked = dashboard.id_number_masked
+        self.phone_masked = dashboard.phone_masked
         self.as_of = rollup.as_of.isoformat()
         self.figures = presenters.figure_cards(rollup)
         self.reminders = presenters.reminder_counts(rollup)

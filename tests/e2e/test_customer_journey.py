@@ -50,6 +50,12 @@ def test_loyal_customer_sees_eleven_categories_matching_the_records(page, db):
     expect(page.locator("#card-overview .figure-value")).to_have_text("157")
     expected = expected_figures(db, customer_id(db, LOYAL))
     assert expected["overview"] == 157
+    id_number, phone = db.execute(
+        "SELECT id_number, phone FROM customer WHERE id = ?", (customer_id(db, LOYAL),)
+    ).fetchone()
+    identity = page.locator("#customer-identity").inner_text()
+    assert "*" * 14 + id_number[-4:] in identity and id_number not in identity
+    assert phone[:3] + "****" + phone[-4:] in identity and phone not in identity
     expect(page.locator("#count-status-in_force")).to_have_text("有效 109")
     terminated = page.locator("#count-status-terminated").inner_text().split()[-1]
     matured = page.locator("#count-status-matured").inner_text().split()[-1]
