@@ -366,6 +366,11 @@ def _repayment_due(picture: CustomerPicture, ix: _Index) -> CategoryFigure:
     return _money_figure(Category.REPAYMENT_DUE, _oldest_first(lines()))
 
 
+def account_value(account: UniversalAccount, today: date) -> Decimal:
+    """A universal-life account's value: every movement up to and including today."""
+    return total(m.amount for m in account.movements if m.occurred_on <= today)
+
+
 def _account_line(account: UniversalAccount, ix: _Index, today: date) -> CategoryLine:
     counted = [m for m in account.movements if m.occurred_on <= today]
     return CategoryLine(
@@ -374,7 +379,7 @@ def _account_line(account: UniversalAccount, ix: _Index, today: date) -> Categor
         label=ACCOUNT_LABEL,
         # The value is as of the latest movement it includes.
         on_date=max((m.occurred_on for m in counted), default=None),
-        amount=total(m.amount for m in counted),
+        amount=account_value(account, today),
         parts=(("minimum_balance", account.minimum_balance),),
         record_id=account.account_id,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
@@ -22,7 +23,7 @@ from portal.domain.records import (
     PremiumInstallment,
     UniversalAccount,
 )
-from portal.domain.rollup import roll_up
+from portal.domain.rollup import account_value, roll_up
 from portal.services.auth import Principal
 
 
@@ -103,6 +104,7 @@ class PolicyDetail:
     benefits: tuple[BenefitItem, ...]
     loans: tuple[LoanView, ...]
     account: UniversalAccount | None
+    account_value: Decimal | None
     history: tuple[HistoryEvent, ...]
 
 
@@ -117,6 +119,7 @@ def load_policy(
     picture = load_customer_picture(session, customer_id)
     policy = next(p for p in picture.policies if p.policy_no == policy_no)
     pid = policy.policy_id
+    account = next((a for a in picture.accounts if a.policy_id == pid), None)
     return PolicyDetail(
         policy=policy,
         installments=tuple(i for i in picture.installments if i.policy_id == pid),
@@ -124,7 +127,8 @@ def load_policy(
         loans=tuple(
             LoanView(loan, loan_balance(loan, today)) for loan in picture.loans if loan.policy_id == pid
         ),
-        account=next((a for a in picture.accounts if a.policy_id == pid), None),
+        account=account,
+        account_value=account_value(account, today) if account else None,
         history=tuple(
             sorted(
                 (e for e in picture.history if e.policy_id == pid),

@@ -172,10 +172,9 @@ def account_fields(detail: PolicyDetail) -> dict[str, str]:
     account = detail.account
     if account is None:
         return {}
-    value = sum((m.amount for m in account.movements), Decimal("0.00"))
     return {
         "account_no": account.account_no,
-        "value": money(value),
+        "value": money(detail.account_value),
         "minimum_balance": money(account.minimum_balance),
     }
 

@@ -441,3 +441,23 @@ def test_fast_enough_for_a_large_customer():
     elapsed = time.perf_counter() - started
     assert r.figure(Category.OVERVIEW).count == 157
     assert elapsed < 1.0, f"roll_up took {elapsed:.2f}s"
+
+
+def test_account_value_counts_movements_up_to_today_only():
+    from portal.domain.records import AccountMovement, UniversalAccount
+    from portal.domain.rollup import account_value
+
+    today = date(2026, 11, 21)
+    account = UniversalAccount(
+        account_id=1, policy_id=1, account_no="UA1", minimum_balance=Decimal("1000.00"),
+        guaranteed_rate=Decimal("0.025"),
+        movements=(
+            AccountMovement(1, 1, date(2026, 1, 5), "premium", Decimal("10000.00")),
+            AccountMovement(2, 1, date(2026, 6, 30), "interest", Decimal("123.45")),
+            AccountMovement(3, 1, date(2026, 7, 1), "fee", Decimal("-20.00")),
+            AccountMovement(4, 1, today, "withdrawal", Decimal("-500.00")),
+            AccountMovement(5, 1, date(2026, 11, 22), "interest", Decimal("9.99")),  # tomorrow
+        ),
+    )
+    # 10000.00 + 123.45 − 20.00 − 500.00 = 9603.45; tomorrow's 9.99 not yet counted.
+    assert account_value(account, today) == Decimal("9603.45")
