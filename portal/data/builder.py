@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -19,6 +19,8 @@ from portal.data import tables as t
 from portal.data.bulk import insert_rows, next_ids, sync_sequences
 from portal.data.catalogue import ProductSpec, coverages_for
 from portal.data.history import HistoryChainWriter
+from portal.domain.loans import LOAN_TO_CASH_VALUE, simple_interest
+from portal.domain.money import from_fen, round_down, round_half_up, to_fen
 from portal.domain.records import HistoryKind, PaymentFrequency, PolicyStatus
 
 # Foreign-key order for inserts.
@@ -90,9 +92,14 @@ def due_dates(start: date, frequency: PaymentFrequency, term_years: int, until: 
 
 
 def interest_fen(principal_fen: int, rate_bp: int, days: int) -> int:
-    """Simple interest actual/365, rounded half-up to the fen (integer arithmetic only)."""
-    exact = Decimal(principal_fen) * Decimal(rate_bp) * Decimal(days) / Decimal(10000 * 365)
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """The domain's simple interest (actual/365), rounded half-up to the fen."""
+    exact = simple_interest(from_fen(principal_fen), Decimal(rate_bp) / 10000, days)
+    return to_fen(round_half_up(exact))
+
+
+def loan_limit_fen(cash_value_fen: int) -> int:
+    """The domain's loan limit on a cash value (80%, rounded down to the fen)."""
+    return to_fen(round_down(LOAN_TO_CASH_VALUE * from_fen(cash_value_fen)))
 
 
 # Business happens on Beijing time; the history stores the instant (UTC).

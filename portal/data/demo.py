@@ -33,7 +33,15 @@ from sqlmodel import Session
 
 from portal.data.schema import upgrade_to_head
 from portal.data import tables as t
-from portal.data.builder import Dataset, PolicyRef, add_months, add_years, interest_fen, one_year_end
+from portal.data.builder import (
+    Dataset,
+    PolicyRef,
+    add_months,
+    add_years,
+    interest_fen,
+    loan_limit_fen,
+    one_year_end,
+)
 from portal.data.catalogue import PRODUCTS_BY_CODE, ensure_products
 from portal.data.people import make_plate, person
 from portal.data.scale import add_premiums, generate
@@ -100,10 +108,6 @@ def rounded_premium(sum_assured_fen: int, bp: int) -> int:
 
 def scale_fen(value: int, ratio: Decimal) -> int:
     return int((Decimal(value) * ratio).to_integral_value(rounding=ROUND_DOWN))
-
-
-def loan_limit_fen(cash_value_fen: int) -> int:
-    return cash_value_fen * 80 // 100  # 80% rounded down to the fen
 
 
 def owed_fen(loans: list[Loan], on: date) -> int:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from portal.data import tables as t
 from portal.domain import records as r
+from portal.domain.money import from_fen
 
 BP = Decimal(10000)
 
@@ -43,12 +44,6 @@ RESPONSIBILITIES = _members(r.Responsibility)
 BENEFIT_KINDS = _members(r.BenefitKind)
 LOAN_KINDS = _members(r.LoanKind)
 HISTORY_KINDS = _members(r.HistoryKind)
-
-
-def yuan_from_fen(fen: int) -> Decimal:
-    """Same value and exponent as ``money.from_fen`` (e.g. 12345 -> Decimal('123.45'),
-    0 -> Decimal('0.00')), without the division and quantize it pays per call."""
-    return Decimal(int(fen)).scaleb(-2)
 
 
 def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPicture:
@@ -185,7 +180,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
 
     coverages: dict[int, list[r.Coverage]] = defaultdict(list)
     for policy_id, responsibility, amount_fen in coverage_rows:
-        coverages[policy_id].append(r.Coverage(_enum(RESPONSIBILITIES, responsibility), yuan_from_fen(amount_fen)))
+        coverages[policy_id].append(r.Coverage(_enum(RESPONSIBILITIES, responsibility), from_fen(amount_fen)))
 
     policies = tuple(
         r.Policy(
@@ -201,11 +196,11 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             beneficiaries=row[9] or "法定",
             start_date=row[10],
             end_date=row[11],
-            sum_assured=yuan_from_fen(row[12]),
-            premium=yuan_from_fen(row[13]),
+            sum_assured=from_fen(row[12]),
+            premium=from_fen(row[13]),
             payment_frequency=_enum(FREQUENCIES, row[14]),
             payment_term_years=row[15],
-            cash_value=yuan_from_fen(row[16]),
+            cash_value=from_fen(row[16]),
             loan_allowed=bool(row[17]),
             loan_rate=rate_from_bp(row[18]),
             auto_renew=bool(row[19]),
@@ -217,7 +212,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
 
     installments = tuple(
         r.PremiumInstallment(
-            installment_id=i, policy_id=p, due_date=due, amount=yuan_from_fen(fen), paid_date=paid
+            installment_id=i, policy_id=p, due_date=due, amount=from_fen(fen), paid_date=paid
         )
         for i, p, due, fen, paid in installment_rows
     )
@@ -227,7 +222,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             policy_id=p,
             kind=_enum(BENEFIT_KINDS, kind),
             payable_date=payable,
-            amount=yuan_from_fen(fen),
+            amount=from_fen(fen),
             paid_date=paid,
         )
         for i, p, kind, payable, fen, paid in benefit_rows
@@ -240,8 +235,8 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
                 repayment_id=i,
                 loan_id=loan_id,
                 paid_date=paid,
-                principal=yuan_from_fen(principal),
-                interest=yuan_from_fen(interest),
+                principal=from_fen(principal),
+                interest=from_fen(interest),
             )
         )
     loans = tuple(
@@ -250,7 +245,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             policy_id=p,
             loan_no=no,
             kind=_enum(LOAN_KINDS, kind),
-            principal=yuan_from_fen(principal),
+            principal=from_fen(principal),
             annual_rate=rate_from_bp(bp),
             start_date=start,
             due_date=due,
@@ -262,14 +257,14 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
     movements: dict[int, list[r.AccountMovement]] = defaultdict(list)
     for i, account_id, on, kind, fen in movement_rows:
         movements[account_id].append(
-            r.AccountMovement(movement_id=i, account_id=account_id, occurred_on=on, kind=kind, amount=yuan_from_fen(fen))
+            r.AccountMovement(movement_id=i, account_id=account_id, occurred_on=on, kind=kind, amount=from_fen(fen))
         )
     accounts = tuple(
         r.UniversalAccount(
             account_id=i,
             policy_id=p,
             account_no=no,
-            minimum_balance=yuan_from_fen(minimum),
+            minimum_balance=from_fen(minimum),
             guaranteed_rate=rate_from_bp(bp),
             movements=tuple(movements.get(i, ())),
         )
@@ -282,7 +277,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             policy_id=p,
             occurred_at=at,
             kind=_enum(HISTORY_KINDS, kind),
-            amount=None if fen is None else yuan_from_fen(fen),
+            amount=None if fen is None else from_fen(fen),
             note=note or "",
         )
         for i, p, at, kind, fen, note in history_rows

@@ -25,7 +25,16 @@ from sqlmodel import Session
 
 from portal.data.schema import upgrade_to_head
 from portal.data import tables as t
-from portal.data.builder import Dataset, PolicyRef, add_months, add_years, due_dates, interest_fen, one_year_end
+from portal.data.builder import (
+    Dataset,
+    PolicyRef,
+    add_months,
+    add_years,
+    due_dates,
+    interest_fen,
+    loan_limit_fen,
+    one_year_end,
+)
 from portal.data.catalogue import PRODUCTS_BY_CODE, ProductSpec, ensure_products
 from portal.data.people import CITIES, make_name, make_phone, make_plate, person
 from portal.domain.records import BenefitKind, LoanKind, PaymentFrequency, PolicyStatus
@@ -370,7 +379,7 @@ def add_universal_account(ds: Dataset, rng: random.Random, policy: PolicyRef, pa
 
 
 def add_policy_loan(ds: Dataset, rng: random.Random, policy: PolicyRef, cash_value: int, today: date) -> None:
-    principal = pct(pct(cash_value, 80), rng.randint(20, 60)) // 10_000 * 10_000  # whole ¥100
+    principal = pct(loan_limit_fen(cash_value), rng.randint(20, 60)) // 10_000 * 10_000  # whole ¥100
     if principal <= 0:
         return
     rate_bp = policy.product.loan_rate_bp

@@ -23,7 +23,9 @@ def yuan(value: int | str | Decimal) -> Decimal:
 
 
 def from_fen(fen: int) -> Decimal:
-    return (Decimal(int(fen)) / 100).quantize(FEN)
+    # scaleb gives the exact two-place value (0 -> 0.00) without a division and quantize,
+    # which matters when a 157-policy picture converts thousands of amounts.
+    return Decimal(int(fen)).scaleb(-2)
 
 
 def to_fen(amount: Decimal) -> int:

@@ -83,11 +83,16 @@ def load_category(
     return dashboard, dashboard.rollup.figure(category)
 
 
-def filter_policies(policies, line: str | None, status: str | None) -> list[Policy]:
+def filter_policies(
+    policies, line: str | None, status: str | None, only_ids: set[int] | None = None
+) -> list[Policy]:
+    """None means no filter; ``only_ids`` narrows to the policies a reminder concerns."""
     return [
         policy
         for policy in policies
-        if (not line or policy.line.value == line) and (not status or policy.status.value == status)
+        if (not line or policy.line.value == line)
+        and (not status or policy.status.value == status)
+        and (only_ids is None or policy.policy_id in only_ids)
     ]
 
 

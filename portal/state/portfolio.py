@@ -135,10 +135,8 @@ class PolicyListState(SessionState):
             self._policies,
             None if self.line_filter == "all" else self.line_filter,
             None if self.status_filter == "all" else self.status_filter,
+            set(self._reminder_ids.get(self.reminder_filter, [])) if self.reminder_filter else None,
         )
-        if self.reminder_filter:
-            wanted = set(self._reminder_ids.get(self.reminder_filter, []))
-            policies = [p for p in policies if p.policy_id in wanted]
         self.rows = [presenters.policy_row(p) for p in policies]
 
     @rx.event

@@ -75,6 +75,8 @@ def test_filter_policies_by_line_and_status(engine):
     assert [p.policy_no for p in portfolio.filter_policies(policies, "life", "in_force")] == ["P-ALICE-1"]
     assert portfolio.filter_policies(policies, "property", None) == []
     assert portfolio.filter_policies(policies, None, "lapsed") == []
+    assert portfolio.filter_policies(policies, None, None, only_ids=set()) == []
+    assert len(portfolio.filter_policies(policies, None, None, only_ids={policies[0].policy_id})) == 1
 
 
 def test_manager_worklist_lists_assigned_clients_only(engine):
