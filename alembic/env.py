@@ -25,7 +25,9 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    with get_engine().connect() as connection:
+    from portal.data.schema import foreign_keys_off
+
+    with get_engine().connect() as connection, foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()

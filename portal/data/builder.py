@@ -18,7 +18,9 @@ from sqlmodel import Session
 from portal.data import tables as t
 from portal.data.bulk import insert_rows, next_ids, sync_sequences
 from portal.data.catalogue import ProductSpec, coverages_for
-from portal.data.history import HistoryChainWriter
+from portal.domain.dates import add_months, add_years
+from portal.domain.premiums import MONTHS_BETWEEN_INSTALLMENTS
+from portal.data.history import HistoryChainWriter, refresh_heads
 from portal.domain.loans import LOAN_TO_CASH_VALUE, simple_interest
 from portal.domain.money import from_fen, round_down, round_half_up, to_fen
 from portal.domain.records import HistoryKind, PaymentFrequency, PolicyStatus
@@ -40,35 +42,11 @@ TABLES = (
     t.HistoryEvent,
 )
 
-MONTHS_BETWEEN = {
-    PaymentFrequency.ANNUAL: 12,
-    PaymentFrequency.SEMI_ANNUAL: 6,
-    PaymentFrequency.QUARTERLY: 3,
-    PaymentFrequency.MONTHLY: 1,
-}
-
 STATUS_EVENTS = {
     PolicyStatus.LAPSED: HistoryKind.POLICY_LAPSED,
     PolicyStatus.TERMINATED: HistoryKind.POLICY_TERMINATED,
     PolicyStatus.MATURED: HistoryKind.POLICY_MATURED,
 }
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day of month ``months`` later, clamped to the month's last day."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def add_years(day: date, years: int) -> date:
-    return add_months(day, 12 * years)
 
 
 def one_year_end(start: date) -> date:
@@ -80,7 +58,7 @@ def due_dates(start: date, frequency: PaymentFrequency, term_years: int, until: 
     """Premium due dates from ``start`` within the payment term, up to ``until`` inclusive."""
     if frequency is PaymentFrequency.SINGLE or term_years <= 0:
         return [start] if start <= until else []
-    step = MONTHS_BETWEEN[frequency]
+    step = MONTHS_BETWEEN_INSTALLMENTS[frequency]
     count = term_years * 12 // step
     result = []
     for k in range(count):
@@ -135,6 +113,7 @@ class Dataset:
         self._events: dict[int, list[tuple[datetime, int, dict]]] = defaultdict(list)
         self._event_seq = 0
         self._new_customers: set[int] = set()
+        self._chained_customers: set[int] = set()
 
     # -- ids and raw rows -------------------------------------------------------------
     def new_id(self, model) -> int:
@@ -323,6 +302,7 @@ class Dataset:
         writer = HistoryChainWriter.for_customers(self.session, existing) if existing else HistoryChainWriter()
         writer.next_id = self._ids[t.HistoryEvent.__tablename__]
         out = self.rows[t.HistoryEvent.__tablename__]
+        self._chained_customers.update(self._events)
         for customer_id in sorted(self._events):
             # A customer's chain runs in time order, like a real append-only log would.
             for _, _, fields in sorted(self._events[customer_id], key=lambda e: (e[0], e[1])):
@@ -339,3 +319,5 @@ class Dataset:
                 insert_rows(self.session, model, rows)
         self._new_customers.clear()
         sync_sequences(self.session, TABLES)
+        refresh_heads(self.session, self._chained_customers)
+        self._chained_customers.clear()

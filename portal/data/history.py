@@ -5,6 +5,10 @@ content and the previous row's hash, so editing, deleting or reordering any row 
 ``verify_chain`` report it. Bulk generators use ``HistoryChainWriter``, which computes the
 very same hashes without reading the database for every row.
 
+Each chain's newest hash and length are also kept in ``history_head``, updated in the
+same transaction as every append; so cutting rows off the end of a chain, which leaves
+an internally consistent shorter chain, is caught too.
+
 CLI: ``python -m portal.data.history verify`` exits 1 when any chain is broken.
 """
 
@@ -16,10 +20,10 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, text, update
 from sqlmodel import Session
 
-from portal.data.tables import Customer, HistoryEvent
+from portal.data.tables import Customer, HistoryEvent, HistoryHead
 
 GENESIS_HASH = "0" * 64
 
@@ -115,7 +119,49 @@ def append_event(
     event = HistoryEvent(**fields, row_hash=row_hash(**fields))
     session.add(event)
     session.flush()
+    _advance_head(session, customer_id, prev, event.row_hash)
     return event
+
+
+class ChainMismatch(RuntimeError):
+    """The chain's newest row is not the recorded head: rows were removed or altered."""
+
+
+def _advance_head(session: Session, customer_id: int, prev: str, new: str) -> None:
+    if prev == GENESIS_HASH:
+        if session.get(HistoryHead, customer_id) is not None:
+            raise ChainMismatch(f"customer {customer_id}: chain is empty but has a head")
+        session.add(HistoryHead(customer_id=customer_id, head_hash=new, event_count=1))
+        session.flush()
+        return
+    moved = session.execute(
+        update(HistoryHead)
+        .where(HistoryHead.customer_id == customer_id, HistoryHead.head_hash == prev)
+        .values(head_hash=new, event_count=HistoryHead.event_count + 1)
+    ).rowcount
+    if moved != 1:
+        raise ChainMismatch(f"customer {customer_id}: newest event is not the recorded head")
+
+
+def refresh_heads(session: Session, customer_ids: Iterable[int]) -> None:
+    """Re-anchor these customers' chains at their newest rows (bulk loaders call this
+    after inserting rows with ``HistoryChainWriter``)."""
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.execute(delete(HistoryHead).where(HistoryHead.customer_id.in_(chunk)))
+        session.execute(
+            text(
+                "INSERT INTO history_head (customer_id, head_hash, event_count) "
+                "SELECT h.customer_id, "
+                "(SELECT l.row_hash FROM history_event l WHERE l.customer_id = h.customer_id "
+                "ORDER BY l.id DESC LIMIT 1), COUNT(*) "
+                "FROM history_event h WHERE h.customer_id IN ("
+                + ",".join(str(int(c)) for c in chunk)
+                + ") GROUP BY h.customer_id"
+            )
+        )
+    session.flush()
 
 
 class HistoryChainWriter:
@@ -212,6 +258,38 @@ def verify_chain(session: Session, customer_id: int | None = None) -> list[int]:
     return broken
 
 
+def verify_heads(session: Session, customer_id: int | None = None) -> list[int]:
+    """Customers whose chain does not end at its recorded head, or has another length."""
+    actual = select(
+        HistoryEvent.customer_id, func.count().label("n"), func.max(HistoryEvent.id).label("last_id")
+    ).group_by(HistoryEvent.customer_id)
+    if customer_id is not None:
+        actual = actual.where(HistoryEvent.customer_id == customer_id)
+    chains = {cust: (count, last_id) for cust, count, last_id in session.execute(actual)}
+    heads_query = select(HistoryHead.customer_id, HistoryHead.head_hash, HistoryHead.event_count)
+    if customer_id is not None:
+        heads_query = heads_query.where(HistoryHead.customer_id == customer_id)
+    heads = {cust: (hash_, count) for cust, hash_, count in session.execute(heads_query)}
+    last_hashes = dict(
+        session.execute(
+            select(HistoryEvent.id, HistoryEvent.row_hash).where(
+                HistoryEvent.id.in_([last_id for _, last_id in chains.values()] or [-1])
+            )
+        ).all()
+    )
+    bad = []
+    for cust in sorted(set(chains) | set(heads)):
+        chain = chains.get(cust)
+        head = heads.get(cust)
+        if chain is None or head is None:
+            bad.append(cust)
+            continue
+        count, last_id = chain
+        if head != (last_hashes.get(last_id), count):
+            bad.append(cust)
+    return bad
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -225,10 +303,15 @@ def main(argv: list[str] | None = None) -> int:
 
     with session_scope(get_engine()) as session:
         broken = verify_chain(session, args.customer)
-    if broken:
-        shown = ", ".join(str(i) for i in broken[:50])
-        more = f" (+{len(broken) - 50} more)" if len(broken) > 50 else ""
-        print(f"history chain BROKEN at {len(broken)} event(s): {shown}{more}")
+        cut = verify_heads(session, args.customer)
+    if broken or cut:
+        if broken:
+            shown = ", ".join(str(i) for i in broken[:50])
+            more = f" (+{len(broken) - 50} more)" if len(broken) > 50 else ""
+            print(f"history chain BROKEN at {len(broken)} event(s): {shown}{more}")
+        if cut:
+            shown = ", ".join(str(i) for i in cut[:50])
+            print(f"history chain does not end at its recorded head for customer(s): {shown}")
         return 1
     print("history chain intact")
     return 0

@@ -76,6 +76,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             t.Product.loan_rate_bp,
             t.Policy.auto_renew,
             t.Policy.status_date,
+            t.Product.short_term,
         )
         .join(t.Product, t.Product.code == t.Policy.product_code)
         .join(t.Customer, t.Customer.id == t.Policy.policyholder_id)
@@ -206,6 +207,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             auto_renew=bool(row[19]),
             coverages=tuple(coverages.get(row[0], ())),
             status_date=row[20],
+            short_term=bool(row[21]),
         )
         for row in policy_rows
     )

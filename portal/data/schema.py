@@ -7,12 +7,13 @@ Every command that may meet an empty database (run script, demo, scale, import) 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import portal.data.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -33,11 +34,30 @@ def upgrade_to_head(engine: Engine) -> None:
     def upgrade(revision, _context):
         return script._upgrade_revs("head", revision)
 
-    with engine.begin() as connection:
-        with EnvironmentContext(config, script, fn=upgrade, destination_rev="head") as environment:
-            environment.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
-            with environment.begin_transaction():
-                environment.run_migrations()
+    with engine.connect() as connection, foreign_keys_off(connection):
+        with connection.begin():
+            with EnvironmentContext(config, script, fn=upgrade, destination_rev="head") as environment:
+                environment.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
+                with environment.begin_transaction():
+                    environment.run_migrations()
+
+
+@contextmanager
+def foreign_keys_off(connection: Connection):
+    """SQLite migrations rebuild tables (batch mode) by copy, drop and rename, which
+    enforced foreign keys forbid for a table others point at. The pragma only takes
+    effect outside a transaction, so it is set before the migration transaction begins.
+    Elsewhere a no-op."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def main() -> int:

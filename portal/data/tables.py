@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -112,6 +112,9 @@ class Policy(SQLModel, table=True):
     payment_term_years: int = 0
     cash_value_fen: int = Field(default=0, sa_column=fen_column(default=0))
     auto_renew: bool = False
+    # Bumped by every servicing action on the policy with a conditional UPDATE
+    # (``WHERE version = <read>``): two actions decided on the same reading cannot both win.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PolicyCoverage(SQLModel, table=True):
@@ -130,6 +133,7 @@ class PremiumInstallment(SQLModel, table=True):
     due_date: date
     amount_fen: int = Field(sa_column=fen_column())
     paid_date: date | None = None
+    request_id: int | None = Field(default=None, foreign_key="service_request.id", index=True)
 
 
 class BenefitItem(SQLModel, table=True):
@@ -140,6 +144,7 @@ class BenefitItem(SQLModel, table=True):
     payable_date: date
     amount_fen: int = Field(sa_column=fen_column())
     paid_date: date | None = None
+    request_id: int | None = Field(default=None, foreign_key="service_request.id", index=True)
 
 
 class PolicyLoan(SQLModel, table=True):
@@ -152,6 +157,8 @@ class PolicyLoan(SQLModel, table=True):
     annual_rate_bp: int
     start_date: date
     due_date: date
+    # One loan per request, enforced by the database as well as by the idempotency key.
+    request_id: int | None = Field(default=None, foreign_key="service_request.id", unique=True)
 
 
 class LoanRepayment(SQLModel, table=True):
@@ -161,6 +168,7 @@ class LoanRepayment(SQLModel, table=True):
     paid_date: date
     principal_fen: int = Field(sa_column=fen_column())
     interest_fen: int = Field(sa_column=fen_column())
+    request_id: int | None = Field(default=None, foreign_key="service_request.id", index=True)
 
 
 class UniversalAccount(SQLModel, table=True):
@@ -170,6 +178,7 @@ class UniversalAccount(SQLModel, table=True):
     policy_id: int = Field(foreign_key="policy.id", index=True, unique=True)
     minimum_balance_fen: int = Field(sa_column=fen_column())
     guaranteed_rate_bp: int
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # see Policy.version
 
 
 class AccountMovement(SQLModel, table=True):
@@ -179,6 +188,7 @@ class AccountMovement(SQLModel, table=True):
     occurred_on: date
     kind: str = Field(max_length=16)  # premium / interest / fee / withdrawal
     amount_fen: int = Field(sa_column=fen_column())  # signed
+    request_id: int | None = Field(default=None, foreign_key="service_request.id", index=True)
 
 
 class HistoryEvent(SQLModel, table=True):
@@ -195,6 +205,44 @@ class HistoryEvent(SQLModel, table=True):
     note: str = Field(default="", max_length=256)
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64, unique=True)
+
+
+class HistoryHead(SQLModel, table=True):
+    """The newest hash of each customer's chain, kept beside it: deleting the newest rows
+    of a chain no longer goes unnoticed, because the chain then ends short of its head."""
+
+    __tablename__ = "history_head"
+    __table_args__ = (CheckConstraint("event_count >= 0", name="ck_history_head_count"),)
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    head_hash: str = Field(max_length=64)
+    event_count: int
+
+
+class ServiceRequest(SQLModel, table=True):
+    """One self-service request and its progress: submitted → under_review → completed,
+    or rejected / cancelled. The idempotency key makes a repeated submission the same row."""
+
+    __tablename__ = "service_request"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "idempotency_key", name="uq_request_idempotency"),
+        CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="ck_request_amount"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    request_no: str = Field(index=True, unique=True, max_length=40)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    policy_id: int | None = Field(default=None, foreign_key="policy.id", index=True)
+    kind: str = Field(max_length=24)  # portal.services.servicing.ActionKind
+    status: str = Field(max_length=16, index=True)
+    amount_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    idempotency_key: str = Field(max_length=64)
+    fingerprint: str = Field(max_length=64)  # hash of what the customer confirmed
+    details: str = Field(default="{}", max_length=4000)  # JSON: the reviewed figures
+    reason_key: str = Field(default="", max_length=64)  # why rejected
+    submitted_at: datetime
+    reviewed_at: datetime | None = None
+    decided_at: datetime | None = None
+    release_on: date | None = None  # a held loan is paid out on this day unless cancelled
+    submitted_by: int = Field(foreign_key="user_account.id")
 
 
 class ImportBatch(SQLModel, table=True):

@@ -19,6 +19,13 @@ Rules (copied to the README):
   value can lend. Limit = 80% of cash value rounded DOWN to the fen; headroom = limit minus
   everything owed on that policy's loans (principal + accrued interest, policy loans and
   automatic premium loans alike), never below zero, rounded DOWN to the fen.
+* A new policy loan: at least ¥500 and at most the headroom (less any large loan still in
+  its cooling-off day on the same policy); a term of 1 to 6 months, due the same day of the
+  month that many months later; interest at the product's annual simple rate; paid out to
+  the policyholder's own account on record. Loans above ¥100,000 are held for review until
+  the next day (a cooling-off the customer can cancel); their amount is reserved meanwhile.
+* A repayment pays accrued interest first, then principal; anything from ¥0.01 up to the
+  total due; paying the total due closes the loan.
 """
 
 from __future__ import annotations
@@ -28,11 +35,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from portal.domain.money import ZERO, round_down, round_half_up, to_fen, total
+from portal.domain.dates import add_months
+from portal.domain.money import ZERO, format_yuan, round_down, round_half_up, to_fen, total
 from portal.domain.records import Line, Loan, LoanRepayment, Policy, PolicyStatus
+from portal.domain.rejections import Rejected
 
 DAYS_PER_YEAR = Decimal(365)
 LOAN_TO_CASH_VALUE = Decimal("0.80")
+MINIMUM_LOAN = Decimal("500.00")
+MAX_TERM_MONTHS = 6
+COOLING_OFF_ABOVE = Decimal("100000.00")  # loans above this wait until the next day
 
 
 @dataclass(frozen=True)
@@ -159,3 +171,82 @@ def loan_headroom(policy: Policy, loans_of_policy: Iterable[Loan], on: date) -> 
     if strangers:
         raise ValueError(f"loans {strangers} do not belong to policy {policy.policy_no}")
     return headroom_given_owed(policy, total_owed(loans, on))
+
+
+@dataclass(frozen=True)
+class LoanQuote:
+    policy: Policy
+    amount: Decimal
+    annual_rate: Decimal
+    start_date: date
+    due_date: date
+    interest_to_due: Decimal  # simple interest for the whole term, rounded half-up
+    headroom: Decimal  # before this loan
+    held: bool  # above the cooling-off threshold: paid out next day unless cancelled
+
+    @property
+    def repay_at_due(self) -> Decimal:
+        return self.amount + self.interest_to_due
+
+
+def quote_loan(
+    policy: Policy,
+    loans_of_policy: Iterable[Loan],
+    amount: Decimal,
+    term_months: int,
+    today: date,
+    reserved: Decimal = ZERO,
+    start: date | None = None,
+) -> LoanQuote:
+    """A new policy loan (module rules); ``reserved`` is held large loans not yet paid out;
+    ``start`` is the payout day when it is not today (a held loan's cooling-off day)."""
+    if not can_borrow(policy):
+        raise Rejected("error.loan_not_allowed", policy=policy.policy_no)
+    if not isinstance(term_months, int) or not 1 <= term_months <= MAX_TERM_MONTHS:
+        raise Rejected("error.loan_term", months=MAX_TERM_MONTHS)
+    headroom = max(loan_headroom(policy, loans_of_policy, today) - reserved, ZERO)
+    if headroom < MINIMUM_LOAN:
+        raise Rejected("error.loan_no_headroom", minimum=format_yuan(MINIMUM_LOAN))
+    if amount < MINIMUM_LOAN:
+        raise Rejected("error.loan_below_minimum", minimum=format_yuan(MINIMUM_LOAN))
+    if amount > headroom:
+        raise Rejected("error.loan_above_headroom", headroom=format_yuan(headroom))
+    start = start or today
+    due = add_months(start, term_months)
+    return LoanQuote(
+        policy=policy,
+        amount=amount,
+        annual_rate=policy.loan_rate,
+        start_date=start,
+        due_date=due,
+        interest_to_due=round_half_up(simple_interest(amount, policy.loan_rate, (due - start).days)),
+        headroom=headroom,
+        held=amount > COOLING_OFF_ABOVE,
+    )
+
+
+@dataclass(frozen=True)
+class RepaymentQuote:
+    loan: Loan
+    balance: LoanBalance  # before the repayment
+    amount: Decimal
+    interest_part: Decimal
+    principal_part: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.balance.total_due - self.amount
+
+    @property
+    def closes_loan(self) -> bool:
+        return self.remaining == 0
+
+
+def quote_repayment(loan: Loan, amount: Decimal, today: date) -> RepaymentQuote:
+    balance = loan_balance(loan, today)
+    if balance.total_due <= 0:
+        raise Rejected("error.loan_closed", loan=loan.loan_no)
+    if amount > balance.total_due:
+        raise Rejected("error.repay_above_due", due=format_yuan(balance.total_due))
+    interest_part, principal_part = split_repayment(amount, balance)
+    return RepaymentQuote(loan, balance, amount, interest_part, principal_part)

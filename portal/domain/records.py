@@ -65,7 +65,14 @@ class HistoryKind(str, Enum):
     POLICY_LAPSED = "policy_lapsed"
     POLICY_TERMINATED = "policy_terminated"
     POLICY_MATURED = "policy_matured"
-    SERVICE = "service"  # contact change, auto-renewal switch, manager visit...
+    SERVICE = "service"  # manager visit and other servicing without its own kind
+    POLICY_REINSTATED = "policy_reinstated"
+    ACCOUNT_WITHDRAWAL = "account_withdrawal"
+    AUTO_RENEW_CHANGED = "auto_renew_changed"
+    PROFILE_UPDATED = "profile_updated"
+    REQUEST_HELD = "request_held"  # a large loan waiting for its cooling-off day
+    REQUEST_CANCELLED = "request_cancelled"
+    REQUEST_REJECTED = "request_rejected"
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ class Policy:
     auto_renew: bool = False  # short-term (one-year) policies only
     coverages: tuple[Coverage, ...] = ()
     status_date: date | None = None  # when it lapsed / terminated / matured
+    short_term: bool = False  # a one-year product that can auto-renew
 
 
 @dataclass(frozen=True)

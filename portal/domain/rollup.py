@@ -55,6 +55,7 @@ from portal.domain.categories import (
     ReminderKind,
     Rollup,
 )
+from portal.domain.dates import add_years
 from portal.domain.loans import LoanBalance, headroom_given_owed, loan_balance
 from portal.domain.money import ZERO, total
 from portal.domain.records import (
@@ -87,14 +88,6 @@ def _paid_by(paid_date: date | None, today: date) -> bool:
     return paid_date is not None and paid_date <= today
 
 
-def _add_years(day: date, years: int) -> date:
-    # 29 Feb + n years falls back to 28 Feb: the conservative end of a reinstatement window.
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def in_grace_period(
     policy: Policy, installments: Iterable[PremiumInstallment], today: date
 ) -> bool:
@@ -116,7 +109,7 @@ def reinstatable(policy: Policy, today: date) -> bool:
     """
     if policy.status is not PolicyStatus.LAPSED or policy.status_date is None:
         return False
-    return policy.status_date <= today <= _add_years(policy.status_date, REINSTATEMENT_YEARS)
+    return policy.status_date <= today <= add_years(policy.status_date, REINSTATEMENT_YEARS)
 
 
 def _group(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:

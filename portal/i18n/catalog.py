@@ -397,6 +397,15 @@ EN: dict[str, str] = {
     "manager.empty": "No clients are assigned to you yet.",
 }
 
+# The self-service strings live in their own module; a key defined twice is a mistake.
+from portal.i18n import servicing as _servicing  # noqa: E402
+
+for _ours, _theirs in ((ZH, _servicing.ZH), (EN, _servicing.EN)):
+    _clash = set(_ours) & set(_theirs)
+    if _clash:
+        raise RuntimeError(f"catalog keys defined twice: {sorted(_clash)}")
+    _ours.update(_theirs)
+
 CATALOG: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 
 

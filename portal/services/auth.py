@@ -104,14 +104,15 @@ def login(session: Session, username: str, password: str, now: datetime | None =
     if user.locked_until and user.locked_until > now:
         return LoginResult(error="auth.locked", locked_minutes=_minutes_left(user.locked_until, now))
     if not verify_password(password, user.password_hash):
-        return _record_failure(session, user, now)
+        return record_failed_password(session, user, now)
     user.failed_attempts = 0
     user.locked_until = None
     session.add(user)
     return LoginResult(token=_issue_token(session, user, now))
 
 
-def _record_failure(session: Session, user: UserAccount, now: datetime) -> LoginResult:
+def record_failed_password(session: Session, user: UserAccount, now: datetime) -> LoginResult:
+    """Counts a wrong password (login or step-up alike); the fifth locks the account."""
     # Incremented in SQL so two wrong passwords at once both count.
     session.execute(
         update(UserAccount)

@@ -1,0 +1,41 @@
+"""Reading an amount of money a customer typed. Pure.
+
+Accepted: digits with at most two decimals, optional thousands separators, an optional
+leading ¥. Refused, each with its own message: empty, not a number, negative, zero, more
+than two decimals, absurdly large. Never goes through float.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from portal.domain.rejections import Rejected
+
+# Far above any real policy amount, and well inside a 64-bit fen column.
+MAX_AMOUNT = Decimal("1000000000.00")
+
+_NUMBER = re.compile(r"^[+-]?(\d+(,\d{3})*|\d*)(\.\d*)?$")
+
+
+def parse_amount(text) -> Decimal:
+    """The amount as Decimal yuan with exactly two places, or ``Rejected``."""
+    if not isinstance(text, (str, int)) or isinstance(text, bool):
+        raise Rejected("error.amount_not_number")
+    raw = str(text).strip().replace("¥", "").replace("￥", "").replace(" ", "")
+    # Full-width digits and separators come from Chinese input methods.
+    raw = raw.translate(str.maketrans("０１２３４５６７８９．，－", "0123456789.,-"))
+    if raw == "":
+        raise Rejected("error.amount_empty")
+    if not _NUMBER.match(raw) or not any(ch.isdigit() for ch in raw):
+        raise Rejected("error.amount_not_number")
+    value = Decimal(raw.replace(",", ""))
+    if value < 0:
+        raise Rejected("error.amount_negative")
+    if value == 0:
+        raise Rejected("error.amount_zero")
+    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise Rejected("error.amount_decimals")
+    if value > MAX_AMOUNT:
+        raise Rejected("error.amount_too_large")
+    return value.quantize(Decimal("0.01"))

@@ -1,0 +1,55 @@
+"""Checking a customer's new contact and payout details. Pure.
+
+Rules (copied to the README): a mainland mobile number (11 digits starting 13–19, spaces
+and dashes ignored); an address of 5–120 characters; a payout account of 12–19 digits at a
+bank from the list (picked, not typed).
+"""
+
+from __future__ import annotations
+
+import re
+
+from portal.domain.rejections import Rejected
+
+BANKS = (
+    "中国工商银行",
+    "中国农业银行",
+    "中国银行",
+    "中国建设银行",
+    "交通银行",
+    "招商银行",
+    "中国邮政储蓄银行",
+    "兴业银行",
+)
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_ACCOUNT = re.compile(r"^\d{12,19}$")
+
+
+def _compact(text) -> str:
+    if not isinstance(text, str):
+        return ""
+    return re.sub(r"[\s-]", "", text)
+
+
+def clean_phone(text) -> str:
+    phone = _compact(text)
+    if not _MOBILE.match(phone):
+        raise Rejected("error.phone_invalid")
+    return phone
+
+
+def clean_address(text) -> str:
+    address = " ".join(text.split()) if isinstance(text, str) else ""
+    if not 5 <= len(address) <= 120 or any(ord(ch) < 32 for ch in address):
+        raise Rejected("error.address_invalid")
+    return address
+
+
+def clean_payout(bank, account) -> tuple[str, str]:
+    if bank not in BANKS:
+        raise Rejected("error.bank_invalid")
+    number = _compact(account)
+    if not _ACCOUNT.match(number):
+        raise Rejected("error.account_invalid")
+    return bank, number

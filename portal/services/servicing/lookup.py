@@ -1,0 +1,63 @@
+"""Reading what an action is about, from the acting customer's own records only.
+
+A policy number, loan number or item id that is not the customer's is answered exactly
+like one that does not exist, so nothing is revealed about other people's policies.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from portal.data import tables as t
+from portal.data.picture import load_customer_picture
+from portal.domain.masking import mask_account
+from portal.domain.money import ZERO, from_fen
+from portal.domain.records import CustomerPicture, Policy
+from portal.domain.rejections import Rejected
+from portal.services.servicing.core import ActionKind, RequestStatus
+
+
+def picture(session: Session, customer_id: int) -> CustomerPicture:
+    return load_customer_picture(session, customer_id)
+
+
+def own_policy(pic: CustomerPicture, policy_no) -> Policy:
+    if isinstance(policy_no, str):
+        for policy in pic.policies:
+            if policy.policy_no == policy_no:
+                return policy
+    raise Rejected("error.policy_not_found")
+
+
+def versions(session: Session, model, ids) -> dict[int, int]:
+    rows = session.execute(select(model.id, model.version).where(model.id.in_(list(ids)))).all()
+    return {row_id: version for row_id, version in rows}
+
+
+def customer(session: Session, customer_id: int) -> t.Customer:
+    found = session.get(t.Customer, customer_id)
+    if found is None:
+        raise Rejected("error.policy_not_found")
+    return found
+
+
+def payout_account(session: Session, customer_id: int) -> str:
+    """The account on record, masked for display; refused if there is none."""
+    person = customer(session, customer_id)
+    if not person.payout_account:
+        raise Rejected("error.no_payout_account")
+    return f"{person.payout_bank} {mask_account(person.payout_account)}".strip()
+
+
+def reserved_for_held_loans(session: Session, policy_id: int, except_request: int | None = None):
+    """Large loans still in their cooling-off day: their amount is not lendable again."""
+    query = select(func.coalesce(func.sum(t.ServiceRequest.amount_fen), 0)).where(
+        t.ServiceRequest.policy_id == policy_id,
+        t.ServiceRequest.kind == ActionKind.TAKE_LOAN.value,
+        t.ServiceRequest.status == RequestStatus.UNDER_REVIEW.value,
+    )
+    if except_request is not None:
+        query = query.where(t.ServiceRequest.id != except_request)
+    fen = session.execute(query).scalar_one()
+    return from_fen(fen) if fen else ZERO
