@@ -3,12 +3,15 @@
 import reflex as rx
 
 from portal.i18n.catalog import EN, ZH
+from portal.pages.action import action_page
 from portal.pages.category import category_page
 from portal.pages.clients import clients_page
 from portal.pages.dashboard import dashboard_page
 from portal.pages.login import login_page
 from portal.pages.policies import policies_page
 from portal.pages.policy import policy_page
+from portal.pages.requests import requests_page
+from portal.state.actions import ActionState, RequestsState
 from portal.state.login import LoginState
 from portal.state.portfolio import (
     CategoryState,
@@ -35,3 +38,5 @@ app.add_page(category_page, route="/category/[category]", title=page_title("dash
 app.add_page(policies_page, route="/policies", title=page_title("nav.policies"), on_load=PolicyListState.load)
 app.add_page(policy_page, route="/policy/[policy_no]", title=page_title("policy.title"), on_load=PolicyState.load)
 app.add_page(clients_page, route="/clients", title=page_title("manager.title"), on_load=ClientListState.load)
+app.add_page(action_page, route="/act/[action]", title=page_title("action.available"), on_load=ActionState.load)
+app.add_page(requests_page, route="/requests", title=page_title("requests.title"), on_load=RequestsState.load)

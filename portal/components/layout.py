@@ -41,7 +41,12 @@ def header() -> rx.Component:
                     rx.cond(
                         SessionState.role == "manager",
                         nav_link("nav.clients", "/clients"),
-                        rx.fragment(nav_link("nav.dashboard", "/dashboard"), nav_link("nav.policies", "/policies")),
+                        rx.fragment(
+                            nav_link("nav.dashboard", "/dashboard"),
+                            nav_link("nav.policies", "/policies"),
+                            nav_link("nav.requests", "/requests"),
+                            nav_link("nav.profile", "/act/update_profile"),
+                        ),
                     ),
                     spacing="4",
                 ),

@@ -559,7 +559,8 @@ def build_senior(ds: Dataset, rng: random.Random, today: date) -> int:
                  today=today, until=today + timedelta(days=365))
     for _, day in anniversaries(start, 10, 1, today + timedelta(days=365)):
         benefits.add(policy, BenefitKind.ANNUITY, day, yuan_fen(12_000))
-    ds.set_cash_value(policy, yuan_fen(96_300))
+    # Enough value that a loan above ¥100,000 (held for a cooling-off day) is possible.
+    ds.set_cash_value(policy, yuan_fen(136_300))
 
     for code, sa, premium, days_ago, auto_renew in (("CL702", 100_000, 1_180, 70, True), ("CL801", 100_000, 260, 200, False)):
         start = today - timedelta(days=days_ago)

@@ -101,9 +101,12 @@ def append_event(
 ) -> HistoryEvent:
     """Append one event to the customer's chain (flushed, so it has an id)."""
     # Lock the customer row first so two writers cannot both extend the same last hash
-    # (PostgreSQL; SQLite serialises writers anyway).
+    # (PostgreSQL; SQLite serialises writers anyway). FOR NO KEY UPDATE, not FOR UPDATE:
+    # it still excludes every other appender, but not the FOR KEY SHARE lock each insert
+    # referencing the customer (a service request, a history row) takes; FOR UPDATE waited
+    # on those, so two concurrent actions of one customer deadlocked every time.
     session.execute(
-        select(Customer.id).where(Customer.id == customer_id).with_for_update()
+        select(Customer.id).where(Customer.id == customer_id).with_for_update(key_share=True)
     ).first()
     prev = last_hash(session, customer_id)
     kind_value = _kind_value(kind)

@@ -34,8 +34,10 @@ def parse_amount(text) -> Decimal:
         raise Rejected("error.amount_negative")
     if value == 0:
         raise Rejected("error.amount_zero")
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
-        raise Rejected("error.amount_decimals")
+    # Size first: quantize() on a number longer than the 28-digit context would raise
+    # InvalidOperation instead of refusing it.
     if value > MAX_AMOUNT:
         raise Rejected("error.amount_too_large")
+    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise Rejected("error.amount_decimals")
     return value.quantize(Decimal("0.01"))

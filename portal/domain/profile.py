@@ -22,14 +22,18 @@ BANKS = (
     "兴业银行",
 )
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_ACCOUNT = re.compile(r"^\d{12,19}$")
+# ASCII digits only: ``\d`` alone also matches full-width and other scripts' digits,
+# which would then be stored as the phone number or payout account.
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_ACCOUNT = re.compile(r"^[0-9]{12,19}$")
+# Full-width digits come from Chinese input methods (as in amounts.py).
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _compact(text) -> str:
     if not isinstance(text, str):
         return ""
-    return re.sub(r"[\s-]", "", text)
+    return re.sub(r"[\s-]", "", text).translate(_FULL_WIDTH_DIGITS)
 
 
 def clean_phone(text) -> str:

@@ -21,7 +21,15 @@ def render_row(row):
         cell(T[row["item"]]),
         cell(row["date"]),
         cell(row["amount"], align="right"),
-        cell(part(row["p1k"], row["p1v"]), part(row["p2k"], row["p2v"])),
+        cell(
+            part(row["p1k"], row["p1v"]),
+            part(row["p2k"], row["p2v"]),
+            rx.cond(
+                row["action_href"] != "",
+                rx.link(T[row["action_label"]], " →", href=row["action_href"], color=PRIMARY, weight="bold",
+                        display="inline-block", padding="10px 0", class_name="row-action"),
+            ),
+        ),
     ]
 
 

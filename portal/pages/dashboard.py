@@ -40,20 +40,42 @@ def reminder_badge(kind: ReminderKind) -> rx.Component:
 
 
 def category_card(category) -> rx.Component:
+    """The figure opens its records; where the figure calls for an action, a second link
+    opens that action pre-filled (由查转办). Two links side by side, never nested."""
     figure = DashboardState.figures[category.value]
-    return rx.link(
-        rx.vstack(
-            rx.text(T[f"category.{category.value}"], weight="bold", size="4", color=TEXT),
-            rx.text(figure["value"], size="7", weight="bold", color=PRIMARY, class_name="figure-value"),
-            rx.text(T[f"category_help.{category.value}"], size="2", color=MUTED),
-            rx.text(T["category.count_label"], " ", figure["count"], size="2", color=MUTED),
-            overview_breakdown() if category == Category.OVERVIEW else rx.fragment(),
-            spacing="1",
-            align="start",
+    return rx.box(
+        rx.link(
+            rx.vstack(
+                rx.text(T[f"category.{category.value}"], weight="bold", size="4", color=TEXT),
+                rx.text(figure["value"], size="7", weight="bold", color=PRIMARY, class_name="figure-value"),
+                rx.text(T[f"category_help.{category.value}"], size="2", color=MUTED),
+                rx.text(T["category.count_label"], " ", figure["count"], size="2", color=MUTED),
+                overview_breakdown() if category == Category.OVERVIEW else rx.fragment(),
+                spacing="1",
+                align="start",
+            ),
+            href=f"/category/{category.value}",
+            id=f"card-{category.value}",
+            underline="none",
+            display="block",
         ),
-        href=f"/category/{category.value}",
-        id=f"card-{category.value}",
-        underline="none",
+        rx.cond(
+            figure["action_href"] != "",
+            rx.link(
+                T[figure["action_label"]], " →",
+                href=figure["action_href"],
+                id=f"act-{category.value}",
+                display="inline-block",
+                margin_top="10px",
+                padding="10px 16px",
+                min_height="44px",
+                border_radius="6px",
+                background=PRIMARY,
+                color="white",
+                weight="bold",
+                underline="none",
+            ),
+        ),
         padding="16px",
         border=f"1px solid {BORDER}",
         border_radius="10px",

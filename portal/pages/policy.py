@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.layout import BORDER, MUTED, TEXT, back_link, loading, page_frame
+from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, back_link, loading, page_frame
 from portal.components.tables import cell, table
 from portal.state.portfolio import PolicyState
 
@@ -34,7 +34,10 @@ def particulars() -> rx.Component:
         particular("policy.insured", F["insured"]),
         particular("policy.beneficiaries", F["beneficiaries"]),
         particular("policy.cash_value", F["cash_value"]),
-        rx.cond(F["is_property"] != "", particular("policy.auto_renew", T[F["auto_renew"]])),
+        rx.cond(
+            F["is_short_term"] != "",
+            particular("policy.auto_renew", rx.el.span(T[F["auto_renew"]], " · ", T["policy.next_term_from"], " ", F["next_term"], id="auto-renew-setting")),
+        ),
         style={"display": "grid", "grid_template_columns": "minmax(120px, max-content) 1fr", "column_gap": "24px", "border": f"1px solid {BORDER}", "border_radius": "10px", "padding": "16px"},
         id="policy-particulars",
     )
@@ -59,6 +62,24 @@ def policy_page() -> rx.Component:
             rx.cond(
                 PolicyState.found,
                 rx.box(
+                    rx.cond(
+                        PolicyState.actions.length() > 0,
+                        rx.el.nav(
+                            rx.heading(T["action.available"], as_="h2", size="4", margin_bottom="8px"),
+                            rx.flex(
+                                rx.foreach(
+                                    PolicyState.actions,
+                                    lambda a: rx.link(T[a["label"]], href=a["href"], id="policy-act-" + a["kind"],
+                                                      padding="10px 16px", border_radius="6px", background=PRIMARY, color="white",
+                                                      weight="bold", underline="none", display="inline-block"),
+                                ),
+                                wrap="wrap",
+                                gap="10px",
+                            ),
+                            aria_label=T["action.available"],
+                            margin_bottom="16px",
+                        ),
+                    ),
                     particulars(),
                     section("policy.coverages", PolicyState.coverages, [("col.kind", "left"), ("col.sum_assured", "right")],
                             lambda r: [cell(T[r["responsibility"]]), cell(r["amount"], align="right")], "coverage-table"),

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from portal.data.picture import load_customer_picture, load_policy_owner
 from portal.data.tables import Customer, ManagerAssignment
+from portal.domain.actions import ActionKind, available_actions
 from portal.domain.categories import Category, CategoryFigure, Rollup
 from portal.domain.loans import LoanBalance, loan_balance
 from portal.domain.masking import mask_id_number, mask_phone
@@ -111,6 +112,7 @@ class PolicyDetail:
     account: UniversalAccount | None
     account_value: Decimal | None
     history: tuple[HistoryEvent, ...]
+    actions: tuple[ActionKind, ...] = ()  # what the policyholder can do with it today
 
 
 def load_policy(
@@ -141,6 +143,8 @@ def load_policy(
                 reverse=True,
             )
         ),
+        # Only the policyholder acts on a policy; a manager sees it read-only.
+        actions=tuple(available_actions(policy, picture, today)) if principal.is_customer else (),
     )
 
 

@@ -13,6 +13,7 @@ from portal.domain.categories import Category, ReminderKind
 from portal.domain.clock import today
 from portal.domain.records import Line, PolicyStatus
 from portal.services import portfolio
+from portal.services.servicing import requests as servicing_requests
 from portal.state import presenters
 from portal.state.session import SessionState
 
@@ -35,6 +36,8 @@ class DashboardState(SessionState):
         principal, events = self._require_login()
         if principal is None or not principal.is_customer:
             return events if principal is None else rx.redirect("/clients")
+        # Large loans whose cooling-off day has come are paid out before the figures show.
+        servicing_requests.release_held_loans(today(), customer_id=principal.customer_id)
         with session_scope() as session:
             dashboard = portfolio.load_dashboard(session, principal, today())
         rollup = dashboard.rollup
@@ -175,6 +178,7 @@ class PolicyState(SessionState):
     loans: list[dict[str, str]] = []
     account: dict[str, str] = {}
     history: list[dict[str, str]] = []
+    actions: list[dict[str, str]] = []
 
     @rx.event
     def load(self):
@@ -189,7 +193,7 @@ class PolicyState(SessionState):
         except portfolio.AccessDenied:
             self.found = False
             self.fields = {}
-            self.coverages = self.installments = self.benefits = self.loans = self.history = []
+            self.coverages = self.installments = self.benefits = self.loans = self.history = self.actions = []
             self.account = {}
             self.loaded = True
             return events
@@ -201,6 +205,7 @@ class PolicyState(SessionState):
         self.loans = presenters.loan_rows(detail)
         self.account = presenters.account_fields(detail)
         self.history = presenters.history_rows(detail.history)
+        self.actions = presenters.policy_actions(detail)
         self.loaded = True
         return events
 

@@ -7,6 +7,7 @@ both languages). No Reflex here: these are plain functions, tested directly.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from portal.domain.categories import (
@@ -19,6 +20,7 @@ from portal.domain.categories import (
     ReminderKind,
     Rollup,
 )
+from portal.domain.actions import ActionKind
 from portal.domain.masking import mask_name
 from portal.domain.money import format_yuan
 from portal.domain.records import Policy
@@ -41,6 +43,20 @@ _LINE_LABEL_PREFIX = {
     Category.UNIVERSAL_ACCOUNTS: "item.",
 }
 
+# The action each money figure turns into (由查转办).
+CATEGORY_ACTIONS = {
+    Category.PREMIUM_DUE: ActionKind.PAY_PREMIUM,
+    Category.CLAIMABLE: ActionKind.COLLECT_BENEFIT,
+    Category.LOANABLE: ActionKind.TAKE_LOAN,
+    Category.REPAYMENT_DUE: ActionKind.REPAY_LOAN,
+    Category.UNIVERSAL_ACCOUNTS: ActionKind.WITHDRAW,
+}
+
+
+def action_href(kind: ActionKind, policy_no: str = "") -> str:
+    return f"/act/{kind.value}" + (f"?policy={policy_no}" if policy_no else "")
+
+
 # Where each reminder leads: the policies it concerns.
 REMINDER_ORDER = list(ReminderKind)
 
@@ -58,10 +74,13 @@ def figure_cards(rollup: Rollup) -> dict[str, dict[str, str]]:
     cards = {}
     for category, figure in rollup.figures.items():
         is_count = category in COUNT_CATEGORIES
+        action = CATEGORY_ACTIONS.get(category)
         cards[category.value] = {
             "value": str(figure.count) if is_count else money(figure.amount),
             "count": str(figure.count),
             "href": f"/category/{category.value}",
+            "action_href": action_href(action) if action and figure.count else "",
+            "action_label": f"action.{action.value}.cta" if action else "",
         }
     return cards
 
@@ -75,6 +94,7 @@ def _line_label(category: Category, line: CategoryLine) -> str:
 
 
 def category_rows(category: Category, figure: CategoryFigure) -> list[dict[str, str]]:
+    action = CATEGORY_ACTIONS.get(category)
     rows = []
     for line in figure.lines:
         parts = list(line.parts) + [("", None)] * (2 - len(line.parts))
@@ -89,9 +109,18 @@ def category_rows(category: Category, figure: CategoryFigure) -> list[dict[str, 
                 "p1v": money(parts[0][1]),
                 "p2k": f"part.{parts[1][0]}" if parts[1][0] else "",
                 "p2v": money(parts[1][1]),
+                "action_href": action_href(action, line.policy_no) if action else "",
+                "action_label": f"action.{action.value}.cta" if action else "",
             }
         )
     return rows
+
+
+def policy_actions(detail: PolicyDetail) -> list[dict[str, str]]:
+    return [
+        {"kind": kind.value, "href": action_href(kind, detail.policy.policy_no), "label": f"action.{kind.value}.cta"}
+        for kind in detail.actions
+    ]
 
 
 def policy_row(policy: Policy) -> dict[str, str]:
@@ -121,6 +150,9 @@ def policy_fields(detail: PolicyDetail) -> dict[str, str]:
         "cash_value": money(policy.cash_value),
         "auto_renew": "common.yes" if policy.auto_renew else "common.no",
         "is_property": "1" if policy.line.value == "property" else "",
+        "is_short_term": "1" if policy.short_term else "",
+        # Auto-renewal decides the next term, which starts the day after this one ends.
+        "next_term": (policy.end_date + timedelta(days=1)).isoformat() if policy.short_term and policy.end_date else "",
     }
 
 

@@ -65,3 +65,35 @@ def test_manager_worklist_passes_axe_and_lists_assigned_clients_only(page, db):
     assigned = db.execute("SELECT COUNT(*) FROM manager_assignment WHERE manager_id = ?", (manager_id,)).fetchone()[0]
     expect(page.locator("#client-table tbody tr")).to_have_count(assigned)
     audit(page, "clients-zh")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_self_service_steps_pass_axe(page, language):
+    """Each step of an action (fill in, error, check, done), the profile check and the
+    request list. The actions run on zhangwei, whom no other audit depends on."""
+    page.goto("/login")
+    if language == "en":
+        page.locator("#language-switch").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    login(page, "zhangwei")
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    page.goto("/act/auto_renew")
+    expect(page.locator("#choice-select")).to_be_visible()
+    audit(page, f"action-form-{language}")
+    page.goto("/act/take_loan")
+    expect(page.locator("#action-intro")).to_be_visible()
+    audit(page, f"action-none-{language}")
+    page.goto("/act/update_profile")
+    page.locator("#verify-button").click()
+    expect(page.locator("#action-error")).to_be_visible()
+    audit(page, f"action-verify-error-{language}")
+    page.goto("/act/auto_renew")
+    page.locator("#review-button").click()
+    expect(page.locator("#review-lines")).to_be_visible()
+    audit(page, f"action-review-{language}")
+    page.locator("#confirm-button").click()
+    expect(page.locator("#action-done")).to_be_visible()
+    audit(page, f"action-done-{language}")
+    page.goto("/requests")
+    expect(page.locator("#request-table")).to_be_visible()
+    audit(page, f"requests-{language}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import uuid
@@ -79,8 +80,14 @@ def _customer(no: str, name: str) -> Customer:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # Hashed once per run: argon2 is deliberately slow, and a salt per test adds nothing.
+    return hash_password(PASSWORD)
+
+
 def _populate(engine) -> None:
-    password_hash = hash_password(PASSWORD)
+    password_hash = _password_hash()
     with session_scope(engine) as s:
         alice, bob = _customer("C1", "周一"), _customer("C2", "吴二")
         manager, other_manager = (
@@ -118,3 +125,12 @@ def ids(engine) -> dict[str, int]:
         return {
             c.customer_no: c.id for c in s.exec(__import__("sqlmodel").select(Customer)).all()
         }
+
+
+@pytest.fixture
+def world(engine):
+    """The ``engine`` database plus Carol's servicing situations (servicing_fixtures.py)."""
+    from tests.services.servicing_fixtures import add_servicing_data
+
+    backend = "sqlite" if engine.dialect.name == "sqlite" else "postgresql"
+    return add_servicing_data(engine, backend)

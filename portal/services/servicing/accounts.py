@@ -29,6 +29,7 @@ class Withdraw:
     needs_step_up = True
 
     def prepare(self, session: Session, customer_id: int, form: dict, today: date) -> Review:
+        seen = lookup.account_versions(session, customer_id)  # before the balance it guards
         pic = lookup.picture(session, customer_id)
         policy = lookup.own_policy(pic, form.get("policy"))
         account = next((a for a in pic.accounts if a.policy_id == policy.policy_id), None)
@@ -61,7 +62,7 @@ class Withdraw:
                 "policy_id": policy.policy_id,
                 "amount_fen": to_fen(quote.amount),
                 "charge_fen": to_fen(quote.charge),
-                "versions": lookup.versions(session, t.UniversalAccount, [account.account_id]),
+                "versions": {account.account_id: seen[account.account_id]},
             },
             history_kind=HistoryKind.ACCOUNT_WITHDRAWAL,
         )

@@ -45,7 +45,9 @@ def choices(session: Session, principal: Principal | None, kind: ActionKind, tod
             for no, group in by_policy.items()
         ]
     if kind is ActionKind.TAKE_LOAN:
-        return [Choice(ln.policy_no, ln.policy_no, "item.policy_loan", ln.amount) for ln in lines(Category.LOANABLE)]
+        # Largest headroom first: the one pre-selected when no policy was named.
+        loanable = sorted(lines(Category.LOANABLE), key=lambda ln: ln.amount, reverse=True)
+        return [Choice(ln.policy_no, ln.policy_no, "item.policy_loan", ln.amount) for ln in loanable]
     if kind is ActionKind.REPAY_LOAN:
         loan_nos = {loan.loan_id: loan.loan_no for loan in picture.loans}
         return [

@@ -71,6 +71,7 @@ class TakeLoan:
     needs_step_up = True
 
     def prepare(self, session: Session, customer_id: int, form: dict, today: date) -> Review:
+        seen = lookup.policy_versions(session, customer_id)  # before the figures it guards
         pic = lookup.picture(session, customer_id)
         policy = lookup.own_policy(pic, form.get("policy"))
         amount = parse_amount(form.get("amount"))
@@ -105,7 +106,7 @@ class TakeLoan:
                 "term": term,
                 "start": quote.start_date.isoformat(),
                 "due": quote.due_date.isoformat(),
-                "versions": lookup.versions(session, t.Policy, [policy.policy_id]),
+                "versions": {policy.policy_id: seen[policy.policy_id]},
             },
             held=quote.held,
             history_kind=HistoryKind.LOAN_TAKEN,
@@ -130,6 +131,7 @@ class RepayLoan:
     needs_step_up = True
 
     def prepare(self, session: Session, customer_id: int, form: dict, today: date) -> Review:
+        seen = lookup.policy_versions(session, customer_id)  # before the figures it guards
         pic = lookup.picture(session, customer_id)
         loan_no = form.get("loan")
         loan = next((ln for ln in pic.loans if isinstance(loan_no, str) and ln.loan_no == loan_no), None)
@@ -163,7 +165,7 @@ class RepayLoan:
                 "policy_id": loan.policy_id,
                 "principal_fen": to_fen(quote.principal_part),
                 "interest_fen": to_fen(quote.interest_part),
-                "versions": lookup.versions(session, t.Policy, [loan.policy_id]),
+                "versions": {loan.policy_id: seen[loan.policy_id]},
             },
             history_kind=HistoryKind.LOAN_REPAID,
         )

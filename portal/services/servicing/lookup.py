@@ -35,6 +35,26 @@ def versions(session: Session, model, ids) -> dict[int, int]:
     return {row_id: version for row_id, version in rows}
 
 
+# The version guard only works if the version is read BEFORE the records it guards: read
+# after them, a concurrent action that commits in between leaves this action with stale
+# figures (e.g. a loan it cannot see) and a fresh version, so its conditional UPDATE
+# succeeds and the limit is exceeded. Read first, any such commit makes the UPDATE fail.
+def policy_versions(session: Session, customer_id: int) -> dict[int, int]:
+    """The versions of all the customer's policies; call before ``picture``."""
+    rows = session.execute(select(t.Policy.id, t.Policy.version).where(t.Policy.policyholder_id == customer_id)).all()
+    return {row_id: version for row_id, version in rows}
+
+
+def account_versions(session: Session, customer_id: int) -> dict[int, int]:
+    """The versions of all the customer's universal accounts; call before ``picture``."""
+    rows = session.execute(
+        select(t.UniversalAccount.id, t.UniversalAccount.version)
+        .join(t.Policy, t.Policy.id == t.UniversalAccount.policy_id)
+        .where(t.Policy.policyholder_id == customer_id)
+    ).all()
+    return {row_id: version for row_id, version in rows}
+
+
 def customer(session: Session, customer_id: int) -> t.Customer:
     found = session.get(t.Customer, customer_id)
     if found is None:

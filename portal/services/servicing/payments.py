@@ -41,6 +41,7 @@ class PayPremium:
     needs_step_up = True
 
     def prepare(self, session: Session, customer_id: int, form: dict, today: date) -> Review:
+        seen = lookup.policy_versions(session, customer_id)  # before the figures it guards
         pic = lookup.picture(session, customer_id)
         policies = [lookup.own_policy(pic, no) for no in _list_of(form.get("policies"), str)]
         payments = [payable_installments(p, pic.installments, today) for p in policies]
@@ -64,7 +65,7 @@ class PayPremium:
             payload={
                 "installments": [i.installment_id for p in payments for i in p.installments],
                 "per_policy": {str(p.policy.policy_id): to_fen(p.amount) for p in payments},
-                "versions": lookup.versions(session, t.Policy, [p.policy_id for p in policies]),
+                "versions": {p.policy_id: seen[p.policy_id] for p in policies},
             },
             history_kind=HistoryKind.PREMIUM_PAID,
         )

@@ -38,6 +38,7 @@ class AutoRenew:
     needs_step_up = False  # no money moves now; the next term is billed like any renewal
 
     def prepare(self, session: Session, customer_id: int, form: dict, today: date) -> Review:
+        seen = lookup.policy_versions(session, customer_id)  # before the figures it guards
         pic = lookup.picture(session, customer_id)
         policy = lookup.own_policy(pic, form.get("policy"))
         change = change_auto_renewal(policy, _flag(form.get("enable")), today)
@@ -59,7 +60,7 @@ class AutoRenew:
                 "policy_id": policy.policy_id,
                 "enable": change.enable,
                 "effective_from": change.effective_from.isoformat(),
-                "versions": lookup.versions(session, t.Policy, [policy.policy_id]),
+                "versions": {policy.policy_id: seen[policy.policy_id]},
             },
             history_kind=HistoryKind.AUTO_RENEW_CHANGED,
         )
@@ -78,6 +79,7 @@ class Reinstate:
     needs_step_up = True
 
     def prepare(self, session: Session, customer_id: int, form: dict, today: date) -> Review:
+        seen = lookup.policy_versions(session, customer_id)  # before the figures it guards
         pic = lookup.picture(session, customer_id)
         policy = lookup.own_policy(pic, form.get("policy"))
         health = form.get("health_unchanged")
@@ -115,7 +117,7 @@ class Reinstate:
                     (p.loan.loan_id, to_fen(p.balance.outstanding_principal), to_fen(p.balance.accrued_interest))
                     for p in quote.loans
                 ],
-                "versions": lookup.versions(session, t.Policy, [policy.policy_id]),
+                "versions": {policy.policy_id: seen[policy.policy_id]},
             },
             history_kind=HistoryKind.POLICY_REINSTATED,
         )

@@ -141,6 +141,12 @@ def _by_key(session: Session, customer_id: int, key: str) -> t.ServiceRequest | 
     ).first()
 
 
+def _replay(existing: t.ServiceRequest, spec, fingerprint: str) -> RequestView:
+    if existing.kind != spec.kind.value or existing.fingerprint != fingerprint:
+        raise Rejected("error.key_reused")
+    return view(existing, replayed=True)
+
+
 def submit(
     principal: Principal | None,
     kind,
@@ -163,14 +169,21 @@ def submit(
             with session_scope(engine) as session:
                 existing = _by_key(session, customer_id, idempotency_key)
                 if existing is not None:
-                    if existing.kind != spec.kind.value or existing.fingerprint != fingerprint:
-                        raise Rejected("error.key_reused")
-                    return view(existing, replayed=True)
+                    return _replay(existing, spec, fingerprint)
                 if spec.needs_step_up:
                     step_up.require(grant, principal, now_)
-                fresh = spec.prepare(session, customer_id, form, today)
-                if fresh.fingerprint != fingerprint:
-                    raise Rejected("error.figures_changed")
+                try:
+                    fresh = spec.prepare(session, customer_id, form, today)
+                    if fresh.fingerprint != fingerprint:
+                        raise Rejected("error.figures_changed")
+                except Rejected:
+                    # The same key submitted at the same moment (a double click) may have
+                    # committed since the look-up above, and its own effects are what now
+                    # refuse this one: answer with that request, as for any repeat.
+                    existing = _by_key(session, customer_id, idempotency_key)
+                    if existing is not None:
+                        return _replay(existing, spec, fingerprint)
+                    raise
                 request = t.ServiceRequest(
                     request_no=f"SR{today:%Y%m%d}{secrets.token_hex(5).upper()}",
                     customer_id=customer_id,
@@ -278,9 +291,10 @@ def _release_one(request_id: int, today: date, now: datetime, engine: Engine | N
         request = session.get(t.ServiceRequest, request_id)
         if request is None or request.status != RequestStatus.UNDER_REVIEW.value:
             return 0  # cancelled or released meanwhile
+        # The version first, then the figures it guards (see lookup.policy_versions).
+        version = lookup.versions(session, t.Policy, [request.policy_id])[request.policy_id]
         pic = lookup.picture(session, request.customer_id)
         policy = next((p for p in pic.policies if p.policy_id == request.policy_id), None)
-        version = lookup.versions(session, t.Policy, [request.policy_id])[request.policy_id]
         try:
             if policy is None:
                 raise Rejected("error.policy_not_found")
@@ -294,11 +308,11 @@ def _release_one(request_id: int, today: date, now: datetime, engine: Engine | N
                 reserved=lookup.reserved_for_held_loans(session, policy.policy_id, except_request=request.id),
             )
         except Rejected as rejected:
+            _decide(session, request, RequestStatus.REJECTED, now, rejected.code)
             bump_version(session, t.Policy, request.policy_id, version)
-            request.status, request.reason_key, request.decided_at = RequestStatus.REJECTED.value, rejected.code, now
-            session.add(request)
             record(session, request, HistoryKind.REQUEST_REJECTED, request.policy_id, request.amount_fen, now)
             return 1
+        _decide(session, request, RequestStatus.COMPLETED, now)
         bump_version(session, t.Policy, request.policy_id, version)
         payload = {
             "policy_id": policy.policy_id,
@@ -308,9 +322,21 @@ def _release_one(request_id: int, today: date, now: datetime, engine: Engine | N
             "due": quote.due_date.isoformat(),
         }
         create_loan(session, request, payload, now)
-        request.status, request.decided_at = RequestStatus.COMPLETED.value, now
-        session.add(request)
         return 1
+
+
+def _decide(session: Session, request: t.ServiceRequest, status: RequestStatus, now: datetime,
+            reason_key: str = "") -> None:
+    """Moves a held request on only if it is still under review: a cancel committed since
+    it was read must win (the release then starts again and finds it cancelled), never be
+    overwritten by a payout."""
+    moved = session.execute(
+        update(t.ServiceRequest)
+        .where(t.ServiceRequest.id == request.id, t.ServiceRequest.status == RequestStatus.UNDER_REVIEW.value)
+        .values(status=status.value, decided_at=now, reason_key=reason_key)
+    ).rowcount
+    if moved != 1:
+        raise Conflict(f"request {request.request_no} decided meanwhile")
 
 
 def _term_of(request: t.ServiceRequest) -> int:

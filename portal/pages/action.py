@@ -1,0 +1,267 @@
+"""One page for every self-service action: fill in → check → confirm → done."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, back_link, loading, page_frame
+from portal.components.progress import request_progress, steps
+from portal.components.tables import cell, table
+from portal.state.actions import ActionState
+
+T = ActionState.t
+S = ActionState
+
+FIELD = {"min_height": "44px", "padding": "8px 10px", "font_size": "16px", "border": f"1px solid {MUTED}", "border_radius": "6px", "width": "100%", "max_width": "420px", "color": TEXT, "background": "white"}
+BUTTON = {"min_height": "44px", "cursor": "pointer", "size": "3", "background": PRIMARY, "color": "white"}
+OUTLINE_BUTTON = {"min_height": "44px", "cursor": "pointer", "size": "3", "variant": "outline", "color": PRIMARY}
+
+
+def error_box() -> rx.Component:
+    return rx.cond(
+        S.error_message != "",
+        rx.callout(S.error_message, icon="triangle_alert", color_scheme="red", role="alert", id="action-error", margin_y="12px", high_contrast=True),
+    )
+
+
+def field(label_key: str, control: rx.Component, field_id: str, hint_key: str = "") -> rx.Component:
+    return rx.box(
+        rx.el.label(T[label_key], html_for=field_id, style={"font_weight": "600", "display": "block", "margin_bottom": "4px"}),
+        control,
+        rx.text(T[hint_key], size="2", color=MUTED, id=f"{field_id}-hint") if hint_key else rx.fragment(),
+        margin_y="12px",
+    )
+
+
+def checkbox(row) -> rx.Component:
+    return rx.el.input(type="checkbox", checked=row["checked"] == "1", on_change=S.toggle(row["key"]), id="choice-" + row["key"],
+                       style={"width": "24px", "height": "24px", "cursor": "pointer"})
+
+
+def choices_table() -> rx.Component:
+    """Several items to tick: a table. One policy or loan to pick: a compact list box."""
+    return rx.cond(
+        S.choices.length() > 0,
+        rx.cond(
+            S.multi,
+            rx.box(
+                table(
+                    T["action.choose_many"],
+                    [("col.choice", "left"), ("col.policy_no", "left"), ("col.kind", "left"), ("col.amount", "right"), ("col.detail", "left")],
+                    S.choices,
+                    lambda row: [
+                        cell(checkbox(row)),
+                        cell(rx.el.label(row["policy_no"], html_for="choice-" + row["key"], style={"cursor": "pointer", "display": "inline-block", "padding": "10px 0"})),
+                        cell(T[row["label"]]),
+                        cell(row["amount"], align="right"),
+                        cell(row["detail"]),
+                    ],
+                    table_id="choice-table",
+                ),
+                rx.text(T["form.selected_total"], ": ", S.selected_total, weight="bold", margin_top="8px", id="selected-total"),
+            ),
+            field(
+                "action.choose_one",
+                rx.el.select(
+                    rx.foreach(
+                        S.choices,
+                        lambda row: rx.el.option(
+                            row["policy_no"] + " · " + T[row["label"]] + rx.cond(row["amount"] != "", " · " + row["amount"], "")
+                            + rx.cond(row["detail"] != "", " · " + row["detail"], ""),
+                            value=row["key"],
+                        ),
+                    ),
+                    value=S.selected_one,
+                    on_change=S.choose,
+                    id="choice-select",
+                    name="choice",
+                    style=FIELD,
+                ),
+                "choice-select",
+            ),
+        ),
+        rx.cond(S.kind != "update_profile", rx.callout(T["action.no_choices"], icon="info", id="no-choices", high_contrast=True)),
+    )
+
+
+def radio(name: str, value: str, label_key: str, current, handler) -> rx.Component:
+    element_id = f"{name}-{value}"
+    return rx.el.label(
+        rx.el.input(type="radio", name=name, value=value, checked=current == value, on_change=handler(value), id=element_id,
+                    style={"width": "22px", "height": "22px", "margin_right": "8px"}),
+        T[label_key],
+        html_for=element_id,
+        style={"display": "flex", "align_items": "center", "min_height": "44px", "cursor": "pointer"},
+    )
+
+
+def amount_fields() -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            S.takes_amount,
+            field("form.amount", rx.el.input(name="amount", id="amount", default_value=S.amount_default, key=S.selected_one,
+                                             input_mode="decimal", autocomplete="off", aria_describedby="amount-hint", style=FIELD),
+                  "amount", "form.amount_hint"),
+        ),
+        rx.cond(
+            S.kind == "take_loan",
+            field("form.term_months", rx.el.select(*[rx.el.option(str(m), value=str(m)) for m in range(1, 7)], name="term_months",
+                                                   id="term-months", default_value="6", style=FIELD), "term-months"),
+        ),
+        rx.cond(
+            S.kind == "auto_renew",
+            rx.el.fieldset(
+                rx.el.legend(T["form.auto_renew"], style={"font_weight": "600"}),
+                radio("enable", "on", "common.on", S.enable, S.set_enable),
+                radio("enable", "off", "common.off", S.enable, S.set_enable),
+                style={"border": "none", "padding": "0", "margin": "12px 0"},
+            ),
+        ),
+        rx.cond(
+            S.kind == "reinstate",
+            rx.el.fieldset(
+                rx.el.legend(T["form.health_question"], style={"font_weight": "600"}),
+                radio("health", "unchanged", "form.health_unchanged", S.health, S.set_health),
+                radio("health", "changed", "form.health_changed", S.health, S.set_health),
+                style={"border": "none", "padding": "0", "margin": "12px 0"},
+            ),
+        ),
+    )
+
+
+def profile_fields() -> rx.Component:
+    return rx.cond(
+        S.kind == "update_profile",
+        rx.box(
+            field("form.phone", rx.el.input(name="phone", id="phone", default_value=S.profile["phone"], input_mode="tel", autocomplete="tel", style=FIELD), "phone"),
+            field("form.address", rx.el.input(name="address", id="address", default_value=S.profile["address"], autocomplete="street-address", style=FIELD), "address"),
+            field("form.bank", rx.el.select(rx.foreach(S.banks, lambda bank: rx.el.option(bank, value=bank)), name="payout_bank", id="payout-bank",
+                                            default_value=S.profile["payout_bank"], style=FIELD), "payout-bank"),
+            field("form.account", rx.el.input(name="payout_account", id="payout-account", default_value=S.profile["payout_account"], input_mode="numeric", autocomplete="off", style=FIELD), "payout-account"),
+        ),
+    )
+
+
+def form_step() -> rx.Component:
+    return rx.el.form(
+        choices_table(),
+        amount_fields(),
+        profile_fields(),
+        error_box(),
+        rx.button(T["action.review"], type="submit", id="review-button", **BUTTON),
+        on_submit=S.review,
+        reset_on_submit=False,
+        id="action-form",
+    )
+
+
+def verify_step() -> rx.Component:
+    return rx.el.form(
+        field("form.password", rx.el.input(type="password", name="password", id="password", autocomplete="current-password", style=FIELD), "password", "form.password_hint"),
+        error_box(),
+        rx.button(T["action.verify"], type="submit", id="verify-button", **BUTTON),
+        on_submit=S.verify_identity,
+        reset_on_submit=True,
+        id="verify-form",
+    )
+
+
+def review_list(lines, list_id: str) -> rx.Component:
+    return rx.el.dl(
+        rx.foreach(
+            lines,
+            lambda line: rx.fragment(
+                rx.el.dt(T[line["label"]], style={"color": MUTED, "font_weight": "600"}),
+                rx.el.dd(
+                    rx.cond(line["value_key"] != "", T[line["value_key"]], line["value"]),
+                    style={"margin": "0 0 10px 0", "color": TEXT, "font_weight": rx.cond(line["emphasis"] == "1", "700", "400"),
+                           "font_size": rx.cond(line["emphasis"] == "1", "1.2em", "1em")},
+                ),
+            ),
+        ),
+        id=list_id,
+        style={"display": "grid", "grid_template_columns": "minmax(140px, max-content) 1fr", "column_gap": "24px", "border": f"1px solid {BORDER}", "border_radius": "10px", "padding": "16px"},
+    )
+
+
+def review_step() -> rx.Component:
+    return rx.box(
+        rx.heading(T["review.title"], as_="h2", size="5", margin_bottom="12px"),
+        review_list(S.review_lines, "review-lines"),
+        rx.el.form(
+            rx.cond(
+                S.needs_password,
+                field("form.password", rx.el.input(type="password", name="password", id="password", autocomplete="current-password", style=FIELD), "password", "form.password_hint"),
+            ),
+            error_box(),
+            rx.hstack(
+                rx.button(rx.cond(S.submitting, T["action.submitting"], T["action.confirm"]), type="submit", id="confirm-button",
+                          loading=S.submitting, disabled=S.submitting, **BUTTON),
+                rx.button(T["action.back"], type="button", on_click=S.back, id="back-button", disabled=S.submitting, **OUTLINE_BUTTON),
+                spacing="3",
+                margin_top="16px",
+            ),
+            on_submit=S.confirm,
+            reset_on_submit=True,
+            id="confirm-form",
+        ),
+    )
+
+
+def done_step() -> rx.Component:
+    return rx.box(
+        rx.callout(
+            rx.cond(S.result["status"] == "under_review", T["request.held"], T["request.done"]),
+            icon="circle_check",
+            color_scheme=rx.cond(S.result["status"] == "under_review", "blue", "green"),
+            role="status",
+            id="action-done",
+            high_contrast=True,
+        ),
+        rx.cond(S.result["replayed"] == "1", rx.text(T["request.replayed"], color=MUTED, margin_top="8px", id="action-replayed")),
+        rx.text(T["request.no"], ": ", rx.el.span(S.result["request_no"], id="request-no"), weight="bold", margin_y="12px"),
+        request_progress(S.result["status"]),
+        rx.cond(S.result["release_on"] != "", rx.text(T["request.release_on"], ": ", S.result["release_on"], margin_bottom="12px")),
+        review_list(S.result_lines, "result-lines"),
+        rx.hstack(
+            rx.link(T["common.back_dashboard"], href="/dashboard", id="done-dashboard", padding="10px 0", color=PRIMARY),
+            rx.link(T["action.my_requests"], href="/requests", id="done-requests", padding="10px 0", color=PRIMARY),
+            spacing="5",
+            margin_top="16px",
+        ),
+    )
+
+
+def action_page() -> rx.Component:
+    step_state = lambda name, order: rx.cond(  # noqa: E731
+        S.step == name, "current", rx.cond(order, "done", "todo")
+    )
+    return page_frame(
+        back_link("common.back_dashboard", "/dashboard"),
+        rx.cond(
+            S.loaded,
+            rx.cond(
+                S.found,
+                rx.box(
+                    rx.text(T["action." + S.kind + ".intro"], color=TEXT, margin_bottom="12px", id="action-intro"),
+                    steps(
+                        [
+                            (T["step.fill"], step_state("form", (S.step == "review") | (S.step == "done"))),
+                            (T["step.review"], step_state("review", S.step == "done")),
+                            (T["step.done"], rx.cond(S.step == "done", "done", "todo")),
+                        ]
+                    ),
+                    rx.match(
+                        S.step,
+                        ("verify", verify_step()),
+                        ("review", review_step()),
+                        ("done", done_step()),
+                        form_step(),
+                    ),
+                ),
+                rx.callout(T["error.bad_request"], icon="info", color_scheme="orange", role="alert", id="action-not-found", high_contrast=True),
+            ),
+            loading(),
+        ),
+        title=rx.cond(S.found & (S.kind != ""), T["action." + S.kind + ".title"], T["app.name"]),
+    )

@@ -1,0 +1,107 @@
+"""Self-service results → rows of strings for the action pages, and the page's fields →
+the form an action expects. Plain functions, tested directly; no rules live here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from portal.domain.actions import ActionKind
+from portal.services.servicing.choices import Choice
+from portal.services.servicing.core import ReviewLine
+from portal.services.servicing.requests import RequestView
+from portal.state.presenters import money
+
+# Actions whose form ticks several items, and those that take an amount.
+MULTI_SELECT = {ActionKind.PAY_PREMIUM, ActionKind.COLLECT_BENEFIT}
+TAKES_AMOUNT = {ActionKind.TAKE_LOAN, ActionKind.REPAY_LOAN, ActionKind.WITHDRAW}
+
+
+def plain_amount(amount: Decimal | None) -> str:
+    """For pre-filling an input: digits and a point, no ¥ or separators."""
+    return "" if amount is None else f"{amount:.2f}"
+
+
+def choice_rows(choices: list[Choice], checked: set[str]) -> list[dict[str, str]]:
+    return [
+        {
+            "key": c.key,
+            "policy_no": c.policy_no,
+            "label": c.label_key,
+            "amount": money(c.amount),
+            "amount_plain": plain_amount(c.amount),
+            "detail": c.detail,
+            "checked": "1" if c.key in checked else "",
+        }
+        for c in choices
+    ]
+
+
+def selected_total(rows: list[dict[str, str]]) -> str:
+    return money(sum((Decimal(r["amount_plain"]) for r in rows if r.get("checked") and r.get("amount_plain")), Decimal("0.00")))
+
+
+def review_rows(lines) -> list[dict[str, str]]:
+    return [
+        {
+            "label": line.label_key,
+            "value": line.value,
+            "value_key": line.value_key,
+            "emphasis": "1" if line.emphasis else "",
+        }
+        for line in lines
+        if isinstance(line, ReviewLine)
+    ]
+
+
+# Customers read times in Beijing time; the database keeps UTC.
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def request_row(view: RequestView) -> dict[str, str]:
+    return {
+        "request_no": view.request_no,
+        "kind": view.kind,
+        "title": f"action.{view.kind}.title",
+        "status": view.status,
+        "status_label": f"request.status.{view.status}",
+        "amount": money(view.amount),
+        "policy_no": view.policy_no,
+        "submitted_at": local_time(view.submitted_at),
+        "release_on": view.release_on.isoformat() if view.release_on else "",
+        "reason_key": view.reason_key,
+        "can_cancel": "1" if view.can_cancel else "",
+        "replayed": "1" if view.replayed else "",
+    }
+
+
+def form_for(kind: ActionKind, selected: list[str], selected_one: str, fields: dict, enable: str, health: str) -> dict:
+    """The page's state and submitted fields as the form the action's service reads."""
+    text = {k: v for k, v in (fields or {}).items() if isinstance(v, str)}
+    if kind is ActionKind.PAY_PREMIUM:
+        return {"policies": list(selected)}
+    if kind is ActionKind.COLLECT_BENEFIT:
+        return {"items": [int(key) for key in selected if key.isdigit()]}
+    if kind is ActionKind.TAKE_LOAN:
+        return {"policy": selected_one, "amount": text.get("amount", ""), "term_months": text.get("term_months", "")}
+    if kind in (ActionKind.REPAY_LOAN,):
+        return {"loan": selected_one, "amount": text.get("amount", "")}
+    if kind is ActionKind.WITHDRAW:
+        return {"policy": selected_one, "amount": text.get("amount", "")}
+    if kind is ActionKind.AUTO_RENEW:
+        return {"policy": selected_one, "enable": enable == "on"}
+    if kind is ActionKind.REINSTATE:
+        return {"policy": selected_one, "health_unchanged": {"unchanged": True, "changed": False}.get(health)}
+    return {
+        "phone": text.get("phone", ""),
+        "address": text.get("address", ""),
+        "payout_bank": text.get("payout_bank", ""),
+        "payout_account": text.get("payout_account", ""),
+    }

@@ -1,0 +1,306 @@
+"""Page states of the self-service actions and of the customer's request list.
+
+Every handler re-authenticates; the service decides what the caller may do. What the
+customer confirmed (form, fingerprint, idempotency key) and the step-up grant are kept
+in backend-only variables, so the browser can neither see nor forge them.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal.data.db import session_scope
+from portal.data.tables import Customer
+from portal.domain.actions import ActionKind
+from portal.domain.clock import today, utc_now
+from portal.domain.profile import BANKS
+from portal.domain.rejections import Rejected
+from portal.i18n.catalog import translate
+from portal.services.portfolio import AccessDenied
+from portal.services.servicing import choices as choice_service
+from portal.services.servicing import requests as request_service
+from portal.services.servicing import step_up
+from portal.state import action_views
+from portal.state.session import SessionState
+
+
+def _kind(value) -> ActionKind | None:
+    try:
+        return ActionKind(value)
+    except ValueError:
+        return None
+
+
+class ActionState(SessionState):
+    kind: str = ""
+    step: str = "form"  # verify (profile only) → form → review → done
+    loaded: bool = False
+    found: bool = True
+    multi: bool = False
+    takes_amount: bool = False
+    choices: list[dict[str, str]] = []
+    selected_one: str = ""
+    amount_default: str = ""
+    enable: str = ""
+    health: str = ""
+    profile: dict[str, str] = {}
+    banks: list[str] = list(BANKS)
+    review_lines: list[dict[str, str]] = []
+    needs_password: bool = False
+    submitting: bool = False
+    result: dict[str, str] = {}
+    result_lines: list[dict[str, str]] = []
+    error_key: str = ""
+    error_params: dict[str, str] = {}
+
+    _form: dict = {}
+    _fingerprint: str = ""
+    _key: str = ""
+    _grant: step_up.StepUpGrant | None = None
+
+    @rx.var
+    def error_message(self) -> str:
+        return translate(self.locale, self.error_key, **self.error_params) if self.error_key else ""
+
+    @rx.var
+    def selected_total(self) -> str:
+        """Shown beside ticked items; the amount charged is always the service's review."""
+        return action_views.selected_total(self.choices)
+
+    def _fail(self, rejected: Rejected):
+        self.error_key, self.error_params = rejected.code, dict(rejected.params)
+
+    def _clear_error(self):
+        self.error_key, self.error_params = "", {}
+
+    def _action(self) -> ActionKind | None:
+        return _kind(self.kind)
+
+    def _customer(self):
+        """The principal if a customer is logged in, else the events that send them away."""
+        principal, events = self._require_login()
+        if principal is None:
+            return None, events
+        if not principal.is_customer:
+            return None, [rx.redirect("/clients")]
+        return principal, events
+
+    @rx.event
+    def load(self):
+        principal, events = self._customer()
+        if principal is None:
+            return events
+        params = self.router.page.params
+        kind = _kind(params.get("action", ""))
+        self.loaded = False
+        self.step, self.review_lines, self.result, self.result_lines = "form", [], {}, []
+        self.submitting, self._form, self._fingerprint, self._key = False, {}, "", ""
+        self._clear_error()
+        if kind is None:
+            self.found, self.kind, self.loaded = False, "", True
+            return events
+        self.found, self.kind = True, kind.value
+        self.multi = kind in action_views.MULTI_SELECT
+        self.takes_amount = kind in action_views.TAKES_AMOUNT
+        wanted = params.get("policy") if isinstance(params.get("policy"), str) else ""
+        with session_scope() as session:
+            options = choice_service.choices(session, principal, kind, today())
+        keys_for_policy = [c.key for c in options if c.policy_no == wanted]
+        if self.multi:
+            checked = set(keys_for_policy) if keys_for_policy else {c.key for c in options}
+        else:
+            checked = {(keys_for_policy or [c.key for c in options] or [""])[0]}
+        self.choices = action_views.choice_rows(options, checked)
+        self.selected_one = next(iter(checked)) if not self.multi else ""
+        self._prefill_for_choice()
+        if kind is ActionKind.UPDATE_PROFILE:
+            self.step = "form" if self._grant_valid(principal) else "verify"
+            if self.step == "form":
+                self._load_profile(principal)
+        self.loaded = True
+        return events
+
+    def _grant_valid(self, principal) -> bool:
+        return self._grant is not None and self._grant.valid_for(principal, utc_now())
+
+    def _prefill_for_choice(self):
+        row = next((r for r in self.choices if r["key"] == self.selected_one), None)
+        self.amount_default = row["amount_plain"] if row else ""
+        # Auto-renewal: offer the opposite of the current setting.
+        self.enable = "off" if row and row["label"] == "common.on" else "on"
+
+    def _load_profile(self, principal):
+        with session_scope() as session:
+            person = session.get(Customer, principal.customer_id)
+            self.profile = {
+                "phone": person.phone,
+                "address": person.address,
+                "payout_bank": person.payout_bank,
+                "payout_account": person.payout_account,
+            }
+
+    @rx.event
+    def choose(self, key: str):
+        principal, events = self._customer()
+        if principal is None:
+            return events
+        if self.step == "form" and any(r["key"] == key for r in self.choices):
+            self.selected_one = key
+            self.choices = [{**r, "checked": "1" if r["key"] == key else ""} for r in self.choices]
+            self._prefill_for_choice()
+            self._clear_error()
+
+    @rx.event
+    def toggle(self, key: str):
+        principal, events = self._customer()
+        if principal is None:
+            return events
+        if self.step == "form" and self.multi:
+            self.choices = [
+                {**r, "checked": ("" if r["checked"] else "1") if r["key"] == key else r["checked"]}
+                for r in self.choices
+            ]
+            self._clear_error()
+
+    @rx.event
+    def set_enable(self, value: str):
+        if value in ("on", "off"):
+            self.enable = value
+
+    @rx.event
+    def set_health(self, value: str):
+        if value in ("unchanged", "changed"):
+            self.health = value
+
+    @rx.event
+    def verify_identity(self, form_data: dict):
+        principal, events = self._customer()
+        if principal is None:
+            return events
+        try:
+            with session_scope() as session:
+                self._grant = step_up.verify_password_again(session, principal, form_data.get("password"))
+        except Rejected as rejected:
+            self._fail(rejected)
+            return events
+        self._clear_error()
+        self._load_profile(principal)
+        self.step = "form"
+        return events
+
+    @rx.event
+    def review(self, form_data: dict):
+        principal, events = self._customer()
+        if principal is None:
+            return events
+        kind = self._action()
+        if kind is None or self.step != "form":
+            return events
+        selected = [r["key"] for r in self.choices if r["checked"]]
+        form = action_views.form_for(kind, selected, self.selected_one, form_data, self.enable, self.health)
+        try:
+            if kind is ActionKind.UPDATE_PROFILE and not self._grant_valid(principal):
+                self.step = "verify"
+                raise Rejected("error.step_up_required")
+            result = request_service.review(principal, kind, form, today())
+        except Rejected as rejected:
+            self._fail(rejected)
+            return events
+        except AccessDenied:
+            return [rx.redirect("/login")]
+        self._clear_error()
+        self._form, self._fingerprint = form, result.fingerprint
+        self._key = request_service.new_idempotency_key()  # one key per reviewed request
+        self.review_lines = action_views.review_rows(result.lines)
+        spec = request_service.ACTIONS[kind]
+        self.needs_password = spec.needs_step_up and not self._grant_valid(principal)
+        self.step = "review"
+        return events
+
+    @rx.event
+    def back(self):
+        if self.step == "review" and not self.submitting:
+            self.step = "form"
+            self._clear_error()
+
+    @rx.event
+    def confirm(self, form_data: dict):
+        # A second click arrives after the first has finished: by then the step is
+        # "done" and it does nothing. (Were it to run, the same key would return the
+        # same request: the service is idempotent as well.)
+        if self.step != "review" or self.submitting:
+            return
+        principal, events = self._customer()
+        if principal is None:
+            return events
+        kind = self._action()
+        self.submitting = True
+        yield
+        try:
+            if request_service.ACTIONS[kind].needs_step_up and not self._grant_valid(principal):
+                with session_scope() as session:
+                    self._grant = step_up.verify_password_again(session, principal, form_data.get("password"))
+            view = request_service.submit(
+                principal, kind, self._form, self._key, self._fingerprint, self._grant, today()
+            )
+        except Rejected as rejected:
+            self._fail(rejected)
+            self.submitting = False
+            if rejected.code == "error.figures_changed":
+                self.step = "form"
+            return
+        except AccessDenied:
+            self.submitting = False
+            yield rx.redirect("/login")
+            return
+        # Each money action needs its own identity check.
+        self._grant = None
+        self._clear_error()
+        self.result = action_views.request_row(view)
+        self.result_lines = action_views.review_rows(view.lines)
+        self.step = "done"
+        self.submitting = False
+
+
+class RequestsState(SessionState):
+    rows: list[dict[str, str]] = []
+    loaded: bool = False
+    error_key: str = ""
+    error_params: dict[str, str] = {}
+
+    @rx.var
+    def error_message(self) -> str:
+        return translate(self.locale, self.error_key, **self.error_params) if self.error_key else ""
+
+    def _refresh(self, principal):
+        with session_scope() as session:
+            views = request_service.list_requests(session, principal)
+        self.rows = [action_views.request_row(v) for v in views]
+
+    @rx.event
+    def load(self):
+        principal, events = self._require_login()
+        if principal is None:
+            return events
+        if not principal.is_customer:
+            return rx.redirect("/clients")
+        # Large loans whose cooling-off day has come are paid out now.
+        request_service.release_held_loans(today(), customer_id=principal.customer_id)
+        self.error_key, self.error_params = "", {}
+        self._refresh(principal)
+        self.loaded = True
+        return events
+
+    @rx.event
+    def cancel(self, request_no: str):
+        principal, events = self._require_login()
+        if principal is None:
+            return events
+        try:
+            request_service.cancel(principal, request_no)
+        except Rejected as rejected:
+            self.error_key, self.error_params = rejected.code, dict(rejected.params)
+        else:
+            self.error_key, self.error_params = "", {}
+        self._refresh(principal)
+        return events
