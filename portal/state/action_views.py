@@ -84,7 +84,7 @@ def request_row(view: RequestView) -> dict[str, str]:
 
 def form_for(kind: ActionKind, selected: list[str], selected_one: str, fields: dict, enable: str, health: str) -> dict:
     """The page's state and submitted fields as the form the action's service reads."""
-    text = {k: v for k, v in (fields or {}).items() if isinstance(v, str)}
+    text = {k: v for k, v in (fields if isinstance(fields, dict) else {}).items() if isinstance(v, str)}
     if kind is ActionKind.PAY_PREMIUM:
         return {"policies": list(selected)}
     if kind is ActionKind.COLLECT_BENEFIT:

@@ -24,6 +24,12 @@ from portal.state import action_views
 from portal.state.session import SessionState
 
 
+def _password(form_data) -> str:
+    """The password field of a submitted form; anything else a client sends is no password."""
+    value = form_data.get("password") if isinstance(form_data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def _kind(value) -> ActionKind | None:
     try:
         return ActionKind(value)
@@ -179,7 +185,7 @@ class ActionState(SessionState):
             return events
         try:
             with session_scope() as session:
-                self._grant = step_up.verify_password_again(session, principal, form_data.get("password"))
+                self._grant = step_up.verify_password_again(session, principal, _password(form_data))
         except Rejected as rejected:
             self._fail(rejected)
             return events
@@ -239,7 +245,7 @@ class ActionState(SessionState):
         try:
             if request_service.ACTIONS[kind].needs_step_up and not self._grant_valid(principal):
                 with session_scope() as session:
-                    self._grant = step_up.verify_password_again(session, principal, form_data.get("password"))
+                    self._grant = step_up.verify_password_again(session, principal, _password(form_data))
             view = request_service.submit(
                 principal, kind, self._form, self._key, self._fingerprint, self._grant, today()
             )
