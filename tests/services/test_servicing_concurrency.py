@@ -9,20 +9,23 @@ competitor commits while the other submission is half-way through reading its fi
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from portal.data import tables as t
 from portal.data.db import session_scope
 from portal.data.picture import load_customer_picture
+from portal.domain.actions import ActionKind
 from portal.domain.categories import Category
 from portal.domain.loans import loan_balance
 from portal.domain.rejections import Rejected
 from portal.domain.rollup import account_value
 from portal.services.servicing import lookup, requests
-from tests.services.conftest import TODAY
+from tests.services.conftest import BACKENDS, TODAY
 from tests.services.servicing_fixtures import LOAN_LIMIT_WL, NOW, together
 
 LOSING_CODES = {
@@ -291,3 +294,53 @@ def test_loanable_figure_after_the_race_matches_what_was_lent(world):
     line = next(ln for ln in world.rollup().figure(Category.LOANABLE).lines if ln.policy_no == "P-C-WL")
     # 80,000.00 − (10,252.05 owed on L-C-1 + 40,000.00 lent today) = 29,747.95
     assert line.amount == Decimal("29747.95")
+
+
+# Row locks only exist on PostgreSQL (SQLite serialises whole writers), so this runs there.
+@pytest.mark.parametrize("engine", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+def test_two_actions_of_one_customer_never_deadlock_on_postgresql(world, monkeypatch):
+    """Inserting a request takes a FOR KEY SHARE lock on the customer row (its foreign
+    key); the history append then locks that row against other appenders. Were that a
+    FOR UPDATE lock, two actions of one customer, each holding the first and waiting for
+    the second, would deadlock (PostgreSQL aborts one after a second and it retries)."""
+    carol = world.principal()
+    grant = world.grant(carol)
+    loan = {"policy": "P-C-WL", "amount": "1000", "term_months": 3}
+    withdrawal = {"policy": "P-C-UL", "amount": "1000"}
+    loan_review, withdrawal_review = world.review(carol, "take_loan", loan), world.review(carol, "withdraw", withdrawal)
+    errors: list[str] = []
+    real_scope = requests.session_scope
+
+    @contextmanager
+    def watched_scope(engine=None):
+        try:
+            with real_scope(engine) as session:
+                yield session
+        except OperationalError as exc:
+            errors.append(str(exc))
+            raise
+
+    monkeypatch.setattr(requests, "session_scope", watched_scope)
+    spec = requests.ACTIONS[ActionKind.TAKE_LOAN]
+    real_apply = spec.apply
+    other: list = []
+
+    def apply_after_the_other_action(*args):
+        # The loan's request row is inserted (customer row key-share locked); now the
+        # withdrawal runs start to finish before the loan goes on.
+        if not other:
+            worker = threading.Thread(
+                target=lambda: other.append(
+                    world.submit(carol, "withdraw", withdrawal, rv=withdrawal_review, grant=grant)
+                )
+            )
+            worker.start()
+            worker.join(3)
+        return real_apply(*args)
+
+    monkeypatch.setattr(spec, "apply", apply_after_the_other_action)
+    mine = world.submit(carol, "take_loan", loan, rv=loan_review, grant=grant)
+
+    assert [e for e in errors if "deadlock" in e.lower()] == []
+    assert mine.status == "completed" and other and other[0].status == "completed"
+    assert world.chain_is_clean()

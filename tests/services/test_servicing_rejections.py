@@ -32,7 +32,6 @@ class Refusals:
         self.principal = principal or world.principal()
         self.grant = grant if grant is not None else world.grant(self.principal)
         self.before = world.dump()
-        self.checked = 0
 
     def expect(self, code, kind, form, *, review=True, fingerprint=None, grant="default", now=NOW,
                principal=None):
@@ -47,7 +46,6 @@ class Refusals:
         )
         assert got == code, label
         assert self.world.dump() == self.before, f"{label} changed the database"
-        self.checked += 1
 
 
 LOAN = {"policy": "P-C-WL", "term_months": 6}

@@ -15,10 +15,13 @@ from portal.data.picture import load_customer_picture
 from portal.domain.actions import ActionKind
 from portal.domain.categories import Category
 from portal.domain.money import total
+from portal.domain.premiums import payable_installments
+from portal.domain.rejections import Rejected
 from portal.domain.records import PolicyStatus
 from portal.domain.rollup import reinstatable, roll_up
 from portal.domain.withdrawals import available_to_withdraw
 from portal.services.auth import Principal
+from portal.services.servicing import lookup
 from portal.services.servicing.requests import acting_customer
 
 
@@ -31,6 +34,14 @@ class Choice:
     detail: str = ""  # a date worth seeing beside it
 
 
+def _payable(policy, picture, today: date) -> bool:
+    try:
+        payable_installments(policy, picture.installments, today)
+    except Rejected:
+        return False
+    return True
+
+
 def choices(session: Session, principal: Principal | None, kind: ActionKind, today: date) -> list[Choice]:
     customer_id = acting_customer(principal)
     picture = load_customer_picture(session, customer_id)
@@ -40,14 +51,22 @@ def choices(session: Session, principal: Principal | None, kind: ActionKind, tod
         by_policy = defaultdict(list)
         for line in lines(Category.PREMIUM_DUE):
             by_policy[line.policy_no].append(line)
+        payable = {p.policy_no for p in picture.policies if _payable(p, picture, today)}
         return [
             Choice(no, no, "item.premium", total(ln.amount for ln in group), min(ln.on_date for ln in group).isoformat())
             for no, group in by_policy.items()
+            if no in payable  # past the grace period only reinstatement helps
         ]
     if kind is ActionKind.TAKE_LOAN:
-        # Largest headroom first: the one pre-selected when no policy was named.
-        loanable = sorted(lines(Category.LOANABLE), key=lambda ln: ln.amount, reverse=True)
-        return [Choice(ln.policy_no, ln.policy_no, "item.policy_loan", ln.amount) for ln in loanable]
+        # What can still be lent: large loans waiting for their cooling-off day are
+        # reserved. Largest first: the one pre-selected when no policy was named.
+        reserved = lookup.reserved_by_policy(session, customer_id)
+        loanable = sorted(
+            ((ln, max(ln.amount - reserved.get(ln.policy_id, 0), 0)) for ln in lines(Category.LOANABLE)),
+            key=lambda pair: pair[1],
+            reverse=True,
+        )
+        return [Choice(ln.policy_no, ln.policy_no, "item.policy_loan", amount) for ln, amount in loanable if amount > 0]
     if kind is ActionKind.REPAY_LOAN:
         loan_nos = {loan.loan_id: loan.loan_no for loan in picture.loans}
         return [

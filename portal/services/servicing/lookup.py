@@ -6,6 +6,8 @@ like one that does not exist, so nothing is revealed about other people's polici
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -68,6 +70,20 @@ def payout_account(session: Session, customer_id: int) -> str:
     if not person.payout_account:
         raise Rejected("error.no_payout_account")
     return f"{person.payout_bank} {mask_account(person.payout_account)}".strip()
+
+
+def reserved_by_policy(session: Session, customer_id: int) -> dict[int, Decimal]:
+    """Held large loans per policy of the customer, in one statement."""
+    rows = session.execute(
+        select(t.ServiceRequest.policy_id, func.sum(t.ServiceRequest.amount_fen))
+        .where(
+            t.ServiceRequest.customer_id == customer_id,
+            t.ServiceRequest.kind == ActionKind.TAKE_LOAN.value,
+            t.ServiceRequest.status == RequestStatus.UNDER_REVIEW.value,
+        )
+        .group_by(t.ServiceRequest.policy_id)
+    ).all()
+    return {policy_id: from_fen(fen) for policy_id, fen in rows}
 
 
 def reserved_for_held_loans(session: Session, policy_id: int, except_request: int | None = None):

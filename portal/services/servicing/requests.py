@@ -225,8 +225,7 @@ def list_requests(session: Session, principal: Principal | None) -> list[Request
     return [view(row) for row in rows]
 
 
-def get_request(session: Session, principal: Principal | None, request_no) -> RequestView:
-    customer_id = acting_customer(principal)
+def _own_request(session: Session, customer_id: int, request_no) -> t.ServiceRequest:
     row = session.exec(
         select(t.ServiceRequest).where(
             t.ServiceRequest.request_no == str(request_no)[:40], t.ServiceRequest.customer_id == customer_id
@@ -234,7 +233,11 @@ def get_request(session: Session, principal: Principal | None, request_no) -> Re
     ).first()
     if row is None:
         raise Rejected("error.request_not_found")
-    return view(row)
+    return row
+
+
+def get_request(session: Session, principal: Principal | None, request_no) -> RequestView:
+    return view(_own_request(session, acting_customer(principal), request_no))
 
 
 def cancel(principal: Principal | None, request_no, now: datetime | None = None,
@@ -243,13 +246,7 @@ def cancel(principal: Principal | None, request_no, now: datetime | None = None,
     customer_id = acting_customer(principal)
     now = now or utc_now()
     with session_scope(engine) as session:
-        row = session.exec(
-            select(t.ServiceRequest).where(
-                t.ServiceRequest.request_no == str(request_no)[:40], t.ServiceRequest.customer_id == customer_id
-            )
-        ).first()
-        if row is None:
-            raise Rejected("error.request_not_found")
+        row = _own_request(session, customer_id, request_no)
         moved = session.execute(
             update(t.ServiceRequest)
             .where(t.ServiceRequest.id == row.id, t.ServiceRequest.status == RequestStatus.UNDER_REVIEW.value)
