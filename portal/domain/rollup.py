@@ -57,7 +57,7 @@ from portal.domain.categories import (
 )
 from portal.domain.dates import add_years
 from portal.domain.loans import LoanBalance, headroom_given_owed, loan_balance
-from portal.domain.money import ZERO, total
+from portal.domain.money import total
 from portal.domain.records import (
     CustomerPicture,
     Line,

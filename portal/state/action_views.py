@@ -3,11 +3,10 @@ the form an action expects. Plain functions, tested directly; no rules live here
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from portal.domain.actions import ActionKind
+from portal.domain.clock import china_minute
 from portal.services.servicing.choices import Choice
 from portal.services.servicing.core import ReviewLine
 from portal.services.servicing.requests import RequestView
@@ -55,16 +54,6 @@ def review_rows(lines) -> list[dict[str, str]]:
     ]
 
 
-# Customers read times in Beijing time; the database keeps UTC.
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-
-
-def local_time(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
-
-
 def request_row(view: RequestView) -> dict[str, str]:
     return {
         "request_no": view.request_no,
@@ -74,7 +63,7 @@ def request_row(view: RequestView) -> dict[str, str]:
         "status_label": f"request.status.{view.status}",
         "amount": money(view.amount),
         "policy_no": view.policy_no,
-        "submitted_at": local_time(view.submitted_at),
+        "submitted_at": china_minute(view.submitted_at),
         "release_on": view.release_on.isoformat() if view.release_on else "",
         "reason_key": view.reason_key,
         "can_cancel": "1" if view.can_cancel else "",

@@ -108,14 +108,9 @@ class ActionState(SessionState):
         self.found, self.kind = True, kind.value
         self.multi = kind in action_views.MULTI_SELECT
         self.takes_amount = kind in action_views.TAKES_AMOUNT
-        wanted = params.get("policy") if isinstance(params.get("policy"), str) else ""
         with session_scope() as session:
             options = choice_service.choices(session, principal, kind, today())
-        keys_for_policy = [c.key for c in options if c.policy_no == wanted]
-        if self.multi:
-            checked = set(keys_for_policy) if keys_for_policy else {c.key for c in options}
-        else:
-            checked = {(keys_for_policy or [c.key for c in options] or [""])[0]}
+        checked = choice_service.preselected(options, params.get("policy"), self.multi)
         self.choices = action_views.choice_rows(options, checked)
         self.selected_one = next(iter(checked)) if not self.multi else ""
         self._prefill_for_choice()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -22,12 +22,12 @@ from portal.data import tables as t
 from portal.data.catalogue import coverages_for
 from portal.data.history import append_event
 from portal.data.people import valid_id_number
+from portal.domain.clock import CHINA_TIME, china_minute
 from portal.domain.masking import mask_id_number
 from portal.domain.records import HistoryKind, PaymentFrequency, PolicyStatus, Responsibility
 from portal.i18n.import_messages import DEFAULT_LANG, message, where
 
 MAX_YUAN = Decimal("10000000000")  # ¥10 billion: anything above is a unit mistake
-CHINA_TIME = timezone(timedelta(hours=8))
 RESPONSIBILITIES = tuple(r.value for r in Responsibility)
 
 # Problems with the file as a whole: nothing can be imported, even with --skip-bad-rows.
@@ -128,7 +128,7 @@ class ImportReport:
     def lines(self, lang: str = DEFAULT_LANG) -> list[str]:
         out = [e.render(lang) for e in sorted(self.errors, key=lambda e: (e.where or 0))]
         if self.already_imported_at is not None:
-            when = self.already_imported_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+            when = china_minute(self.already_imported_at)
             out.append(message("already_imported", {"when": when}, lang))
             return out
         if self.rolled_back:

@@ -99,3 +99,12 @@ def choices(session: Session, principal: Principal | None, kind: ActionKind, tod
             if reinstatable(p, today)
         ]
     return []
+
+
+def preselected(options: list[Choice], policy_no, multi: bool) -> set[str]:
+    """What the form starts with: the items of the policy the customer came from; with no
+    policy named, every item of a tick-list, or the first (largest) of a pick-one list."""
+    named = [c.key for c in options if isinstance(policy_no, str) and c.policy_no == policy_no]
+    if multi:
+        return set(named) if named else {c.key for c in options}
+    return {(named or [c.key for c in options] or [""])[0]}

@@ -11,7 +11,7 @@ from portal.data import tables as t
 from portal.domain.amounts import parse_amount
 from portal.domain.loans import MAX_TERM_MONTHS, LoanQuote, quote_loan, quote_repayment
 from portal.domain.money import to_fen
-from portal.domain.records import HistoryKind, Policy
+from portal.domain.records import HistoryKind, LoanKind, Policy
 from portal.domain.rejections import Rejected
 from portal.services.servicing import lookup
 from portal.services.servicing.core import (
@@ -54,7 +54,7 @@ def create_loan(session: Session, request: t.ServiceRequest, payload: dict, now:
         t.PolicyLoan(
             loan_no=f"L{request.request_no}",
             policy_id=payload["policy_id"],
-            kind="policy_loan",
+            kind=LoanKind.POLICY_LOAN.value,
             principal_fen=payload["amount_fen"],
             annual_rate_bp=payload["rate_bp"],
             start_date=date.fromisoformat(payload["start"]),
