@@ -33,7 +33,10 @@ if [ "$WITH_TEST" = 1 ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null
   echo "==> Installing Chromium and a CJK font from Debian packages"
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+  # Another apt-get (an unattended upgrade, a second checkout) may hold the dpkg lock:
+  # wait for it, up to ten minutes, instead of failing at once.
+  APT_WAIT=(-o DPkg::Lock::Timeout=600)
+  $SUDO apt-get "${APT_WAIT[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${APT_WAIT[@]}" install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 echo "==> Installed"

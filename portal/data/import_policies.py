@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,6 +25,8 @@ from portal.data.schema import upgrade_to_head
 from portal.data import tables as t
 from portal.data.importers import life_core, property_core
 from portal.data.importers.common import ImportRejected, ImportReport, RowError, apply_records
+from portal.domain.clock import today as clock_today
+from portal.domain.clock import utc_now
 
 SOURCES = {"life": life_core, "property": property_core}
 
@@ -39,8 +41,6 @@ def import_bytes(
 ) -> ImportReport:
     """Import within ``session``. Raises ``ImportRejected`` (with the report) when the file
     must not be imported at all; the caller then rolls the transaction back."""
-    from portal.domain.clock import today as clock_today
-
     module = SOURCES[source]
     kind = "item" if module is property_core else "line"
     digest = hashlib.sha256(content).hexdigest()
@@ -67,7 +67,7 @@ def import_bytes(
             t.ImportBatch(
                 source=module.SOURCE,
                 file_sha256=digest,
-                imported_at=datetime.now(UTC),
+                imported_at=utc_now(),
                 row_count=report.created + report.updated + report.unchanged,
             )
         )

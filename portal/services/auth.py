@@ -148,7 +148,14 @@ def _issue_token(session: Session, user: UserAccount, now: datetime) -> str:
     return jwt.encode(claims, signing_secret(), algorithm=ALGORITHM)
 
 
-def _decode(token: str) -> dict | None:
+# Seconds a token's ``iat`` may lie ahead of our clock (another worker's clock, rounding).
+CLOCK_LEEWAY_SECONDS = 30
+
+
+def _decode(token: str, now: datetime) -> dict | None:
+    """The verified claims, judged against ``now``: the portal's clock (pinnable), never
+    the library's own reading of the wall clock, so one notion of time rules a token and
+    its session row alike."""
     try:
         claims = jwt.decode(
             token,
@@ -157,8 +164,12 @@ def _decode(token: str) -> dict | None:
             audience=AUDIENCE,
             issuer=ISSUER,
             options={
-                "require_exp": True,
-                "require_iat": True,
+                # python-jose would check exp/iat against the machine's clock (and turns a
+                # require_exp into that check), so both are required and checked below,
+                # against ``now``. Every other claim is required and verified here.
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
                 "require_iss": True,
                 "require_aud": True,
                 "require_sub": True,
@@ -167,17 +178,27 @@ def _decode(token: str) -> dict | None:
         )
     except JWTError:
         return None
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not _is_timestamp(exp) or not _is_timestamp(iat):
+        return None
+    instant = now.timestamp()
+    if exp <= instant or iat > instant + CLOCK_LEEWAY_SECONDS or iat >= exp:
+        return None
     return claims
+
+
+def _is_timestamp(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def authenticate(session: Session, token: str | None, now: datetime | None = None) -> Principal | None:
     """The principal behind a token, or None if it is missing, forged, expired or revoked."""
     if not token:
         return None
-    claims = _decode(token)
+    now = now or utc_now()
+    claims = _decode(token, now)
     if claims is None:
         return None
-    now = now or utc_now()
     row = session.exec(select(AuthSession).where(AuthSession.jti == claims["jti"])).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
@@ -208,12 +229,13 @@ def _display_name(session: Session, user: UserAccount) -> str:
 
 
 def logout(session: Session, token: str | None, now: datetime | None = None) -> None:
-    claims = _decode(token) if token else None
+    now = now or utc_now()
+    claims = _decode(token, now) if token else None
     if claims is None:
         return
     row = session.exec(select(AuthSession).where(AuthSession.jti == claims["jti"])).first()
     if row is not None and row.revoked_at is None:
-        row.revoked_at = now or utc_now()
+        row.revoked_at = now
         session.add(row)
 
 

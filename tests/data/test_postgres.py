@@ -1,9 +1,8 @@
-"""The same data layer on PostgreSQL, in a throw-away schema. Uses PORTAL_TEST_PG_URL
-(default ``postgresql+psycopg://root@127.0.0.1/test``); skipped when no server answers."""
+"""The same data layer on PostgreSQL, in a throw-away schema, on the server named by
+``PORTAL_TEST_PG_URL`` (tests/postgres_url.py); skipped, with the reason, when none answers."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import date
 from pathlib import Path
@@ -21,8 +20,8 @@ from portal.data.scale import generate
 from portal.domain.categories import Category
 from portal.domain.rollup import roll_up
 from tests.data.helpers import StatementCounter, customer_id_of, money_event_problems
+from tests.postgres_url import PG_URL
 
-PG_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://root@127.0.0.1/test")
 SAMPLES = Path(__file__).resolve().parents[2] / "portal" / "data" / "samples"
 TODAY = date(2026, 11, 21)
 

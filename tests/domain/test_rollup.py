@@ -235,6 +235,35 @@ def test_premium_due_window(days, included):
     assert roll_up(pic, TODAY).figure(Category.PREMIUM_DUE).count == (1 if included else 0)
 
 
+@pytest.mark.parametrize(
+    "status, counted",
+    [
+        (PolicyStatus.IN_FORCE, True),  # the control: the same installments do count
+        (PolicyStatus.TERMINATED, False),
+        (PolicyStatus.MATURED, False),
+        (PolicyStatus.LAPSED, False),  # lapsed beyond its grace period: reinstatement instead
+    ],
+)
+def test_premium_due_only_on_in_force_policies(status, counted):
+    # Unpaid installments inside the 30-day window: one due in 10 days, one due today, and
+    # for the lapsed case the one whose grace ran out (due 90 days ago).
+    p = policy(1, status=status, status_date=TODAY - timedelta(days=30))
+    insts = [
+        installment(p, TODAY + timedelta(days=10), "1234.56"),
+        installment(p, TODAY, "100.00"),
+        installment(p, TODAY - timedelta(days=90), "5000.00"),
+    ]
+    r = roll_up(picture([p], insts), TODAY)
+    due = r.figure(Category.PREMIUM_DUE)
+    renewal = next(rem for rem in r.reminders if rem.kind is ReminderKind.RENEWAL_DUE)
+    if counted:
+        assert due.amount == d("6334.56") and due.count == 3  # 1,234.56 + 100.00 + 5,000.00
+        assert renewal.policy_ids == (1,)
+    else:
+        assert due.amount == d("0.00") and due.lines == ()
+        assert renewal.policy_ids == ()
+
+
 def test_installment_paid_after_today_is_still_due_today():
     p = policy(1)
     pic = picture([p], [installment(p, TODAY, "100.00", paid=TODAY + timedelta(days=1))])

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import TODAY
+from tests.e2e.expected import expect_dashboard_matches_database
 from tests.e2e.helpers import DEMO_PASSWORD, customer_id, fen_of, login, shot, yuan_text
 
 pytestmark = pytest.mark.e2e
@@ -104,6 +105,7 @@ def test_pay_the_renewal_premium_due_in_grace(page, db):
     open_dashboard(page)
     expect_figure(page, "premium_due", 0)
     expect_figure(page, "premiums_paid", paid_before + due)
+    expect_dashboard_matches_database(page, db, cid)  # and every figure against the database
 
 
 def test_take_a_loan_from_the_loanable_figure_double_click_lends_once(page, db):
@@ -148,6 +150,7 @@ def test_take_a_loan_from_the_loanable_figure_double_click_lends_once(page, db):
     open_dashboard(page)
     expect_figure(page, "loanable", loanable_before - 100_000)
     expect_figure(page, "loans_taken", taken_before + 100_000)
+    expect_dashboard_matches_database(page, db, cid)  # and every figure against the database
 
 
 def test_repay_part_of_a_loan_interest_first(page, db):
@@ -186,6 +189,7 @@ def test_repay_part_of_a_loan_interest_first(page, db):
     open_dashboard(page)
     expect_figure(page, "repayment_due", due_before - 50_000)
     expect_figure(page, "loans_repaid", repaid_before + 50_000)
+    expect_dashboard_matches_database(page, db, cid)  # and every figure against the database
 
 
 def test_collect_the_uncollected_maturity_money(page, db):
@@ -205,6 +209,7 @@ def test_collect_the_uncollected_maturity_money(page, db):
     open_dashboard(page)
     expect_figure(page, "claimable", 0)
     expect_figure(page, "benefits_received", received_before + claimable)
+    expect_dashboard_matches_database(page, db, cid)  # and every figure against the database
 
 
 def test_partial_withdrawal_shows_the_surrender_charge(page, db):
@@ -228,6 +233,7 @@ def test_partial_withdrawal_shows_the_surrender_charge(page, db):
     expect(page.locator("#action-done")).to_be_visible()
     open_dashboard(page)
     expect_figure(page, "universal_accounts", value_before - 100_000)
+    expect_dashboard_matches_database(page, db, cid)  # and every figure against the database
     assert cid
 
 
@@ -389,6 +395,7 @@ def test_a_large_loan_waits_for_its_cooling_off_and_can_be_cancelled(page, db):
     assert history_kinds(db, request_no) == ["request_held", "request_cancelled"]
     open_dashboard(page)
     expect_figure(page, "loanable", loanable_before)
+    expect_dashboard_matches_database(page, db, cid)  # and every figure against the database
     assert cid
 
 

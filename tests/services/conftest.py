@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
-import socket
 import uuid
 from datetime import date
 
@@ -23,24 +21,21 @@ from portal.data.tables import (
     UserAccount,
 )
 from portal.services.passwords import hash_password
+from tests.postgres_url import PG_URL, unreachable_reason
 
 PASSWORD = "Correct-Horse-7"
 TODAY = date(2026, 11, 21)
 
 
-POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
-
-
-def _postgres_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-# PostgreSQL runs on the developers' and CI machines; a laptop without it runs SQLite only.
-BACKENDS = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
+# PostgreSQL runs on the developers' and CI machines; without it its variants are skipped
+# with the reason (tests/postgres_url.py), never dropped without a word.
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(unreachable_reason() is not None, reason=str(unreachable_reason()))],
+    ),
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -61,7 +56,7 @@ def engine(request, tmp_path, monkeypatch):
 
 
 def _run_admin(statement: str) -> None:
-    admin = make_engine(POSTGRES_URL)
+    admin = make_engine(PG_URL)
     with admin.begin() as connection:
         connection.execute(text(statement))
     admin.dispose()
@@ -70,7 +65,7 @@ def _run_admin(statement: str) -> None:
 def _postgres_schema_engine(schema: str):
     """A schema of its own per test, so tests never see each other's rows."""
     _run_admin(f"CREATE SCHEMA {schema}")
-    return make_engine(POSTGRES_URL).execution_options(schema_translate_map={None: schema})
+    return make_engine(PG_URL).execution_options(schema_translate_map={None: schema})
 
 
 def _customer(no: str, name: str) -> Customer:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from jose import jwt
 
@@ -110,3 +110,44 @@ def test_secret_is_generated_once_outside_the_code(tmp_path, monkeypatch):
     first = auth.signing_secret()
     assert len(first) >= 48 and auth.signing_secret() == first
     assert (tmp_path / ".secrets" / "jwt_secret").stat().st_mode & 0o077 == 0
+
+
+# ---------------------------------------------------------------- one clock for tokens
+
+PINNED = datetime(2025, 3, 1, 8, 0, 0, tzinfo=UTC)  # long before any day this suite runs
+
+
+def test_a_token_is_judged_by_the_callers_clock_not_the_machines(engine):
+    # Issued and checked at a pinned instant far in the past: the library must not
+    # compare exp with the wall clock (the fault that broke main on 2026-11-22).
+    token = _login(engine, now=PINNED).token
+    assert _who(engine, token, PINNED + timedelta(minutes=59)).username == "alice"
+    assert _who(engine, token, PINNED + timedelta(minutes=60)) is None  # exp is exclusive
+    # A token from the future (iat ahead of the clock by more than the leeway) is refused.
+    assert _who(engine, token, PINNED - timedelta(minutes=5)) is None
+
+
+def test_exp_and_iat_are_still_required_and_must_be_integers(engine):
+    token = _login(engine, now=PINNED).token
+    claims = jwt.get_unverified_claims(token)
+    secret = auth.signing_secret()
+    for broken in (
+        {k: v for k, v in claims.items() if k != "exp"},
+        {k: v for k, v in claims.items() if k != "iat"},
+        {**claims, "exp": str(claims["exp"])},
+        {**claims, "exp": True},
+        {**claims, "iat": claims["exp"]},  # issued when it expires
+    ):
+        assert _who(engine, jwt.encode(broken, secret, algorithm="HS256"), PINNED) is None, broken
+
+
+def test_pinned_portal_today_moves_token_and_session_together(engine, monkeypatch):
+    monkeypatch.setenv("PORTAL_TODAY", "2025-03-01")
+    token = _login(engine).token  # no ``now``: the app's own (pinned) clock
+    assert _who(engine, token).username == "alice"
+    claims = jwt.get_unverified_claims(token)
+    assert datetime.fromtimestamp(claims["iat"], UTC).date() in (date(2025, 2, 28), date(2025, 3, 1))
+    with session_scope(engine) as s:
+        row = s.query(AuthSession).one()
+        assert row.issued_at.date() in (date(2025, 2, 28), date(2025, 3, 1))
+        assert int(row.expires_at.replace(tzinfo=UTC).timestamp()) == claims["exp"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from portal.data import tables as t
 from portal.data.catalogue import coverages_for
 from portal.data.history import append_event
 from portal.data.people import valid_id_number
-from portal.domain.clock import CHINA_TIME, china_minute
+from portal.domain.clock import CHINA_TIME, china_minute, utc_now
 from portal.domain.masking import mask_id_number
 from portal.domain.records import HistoryKind, PaymentFrequency, PolicyStatus, Responsibility
 from portal.i18n.import_messages import DEFAULT_LANG, message, where
@@ -552,7 +552,7 @@ def _upsert_policy(
         note += f" ({old_status} -> {record.status.value})"
     append_event(
         session, customer_id=customer_id, policy_id=policy.id,
-        occurred_at=local_morning(when) if when else datetime.now(UTC), kind=kind, amount_fen=None, note=note[:256],
+        occurred_at=local_morning(when) if when else utc_now(), kind=kind, amount_fen=None, note=note[:256],
     )
     _paid_premium(session, record, policy, customer_id)
     return "updated"
