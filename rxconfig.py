@@ -5,6 +5,7 @@ import os
 import reflex as rx
 
 from portal.data.db import database_url
+from portal.web.settings import allowed_origins
 
 PORT = int(os.environ.get("PORTAL_PORT", "3000"))
 
@@ -14,6 +15,8 @@ config = rx.Config(
     # REFLEX_REDIS_URL (read by Reflex itself) moves state to Redis for several workers.
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    # CORS and the websocket handshake: the portal's own origins only (PORTAL_ALLOWED_ORIGINS).
+    cors_allowed_origins=list(allowed_origins()),
     frontend_port=PORT,
     backend_port=PORT,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", gray_color="slate", radius="medium"))],

@@ -13,6 +13,7 @@ from portal.pages.policy import policy_page
 from portal.pages.requests import requests_page
 from portal.state.actions import ActionState, RequestsState
 from portal.state.login import LoginState
+from portal.state.session import TabGuard
 from portal.state.portfolio import (
     CategoryState,
     ClientListState,
@@ -20,6 +21,7 @@ from portal.state.portfolio import (
     PolicyListState,
     PolicyState,
 )
+from portal.web.edge import PortalEdge
 
 
 def page_title(key: str) -> str:
@@ -30,7 +32,11 @@ def page_title(key: str) -> str:
 app = rx.App(
     html_lang="zh-CN",
     stylesheets=["/portal.css"],
+    # Security headers, origin checks, the session-cookie endpoints and the page guard.
+    api_transformer=PortalEdge,
 )
+# Before every event: a tab whose login session changed or ended is reset first.
+app.add_middleware(TabGuard())
 app.add_page(login_page, route="/login", title=page_title("login.title"), on_load=LoginState.on_load)
 app.add_page(login_page, route="/", title=page_title("login.title"), on_load=LoginState.on_load)
 app.add_page(dashboard_page, route="/dashboard", title=page_title("nav.dashboard"), on_load=DashboardState.load)

@@ -18,6 +18,13 @@ SURFACE = "#f5f7fa"
 HEADER_BUTTON = {"variant": "solid", "background": "white", "color": PRIMARY, "min_height": "44px", "cursor": "pointer"}
 
 
+def native_submit(form_id: str):
+    """A form post to one of the portal's HTTP endpoints (login, logout): Reflex forms
+    cancel the browser's own submission, so the handler sends it natively (no round trip
+    through the event socket, and the credential never passes through page state)."""
+    return rx.call_script(f"document.getElementById('{form_id}').submit()")
+
+
 def language_button() -> rx.Component:
     return rx.button(
         T["lang.switch"],
@@ -55,11 +62,15 @@ def header() -> rx.Component:
             rx.spacer(),
             rx.text(SessionState.display_name, color="white", id="user-name"),
             language_button(),
-            rx.button(
-                T["nav.logout"],
-                on_click=SessionState.logout,
-                id="logout",
-                **HEADER_BUTTON,
+            # Logging out is a form post: the endpoint revokes the session and clears the
+            # HttpOnly cookie; the next page's first event resets this tab's state.
+            rx.el.form(
+                rx.button(T["nav.logout"], type="submit", id="logout", **HEADER_BUTTON),
+                action="/auth/logout",
+                method="post",
+                id="logout-form",
+                on_submit=native_submit("logout-form"),
+                margin="0",
             ),
             align="center",
             spacing="4",

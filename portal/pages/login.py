@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.layout import MUTED, PRIMARY, TEXT, language_button
+from portal.components.layout import MUTED, PRIMARY, TEXT, language_button, native_submit
 from portal.state.login import LoginState
 
 T = LoginState.t
@@ -24,7 +24,9 @@ def login_page() -> rx.Component:
             rx.heading(T["app.name"], as_="h1", size="8", color=PRIMARY),
             rx.text(T["app.tagline"], color=MUTED, size="4"),
             rx.card(
-                rx.form(
+                # A plain form post to the login endpoint, which sets the HttpOnly session
+                # cookie (portal.web.edge): the credential never passes through page script.
+                rx.el.form(
                     rx.vstack(
                         rx.heading(T["login.title"], as_="h2", size="6", color=TEXT),
                         rx.text(T["login.subtitle"], color=MUTED),
@@ -42,8 +44,11 @@ def login_page() -> rx.Component:
                         spacing="4",
                         width="100%",
                     ),
-                    on_submit=LoginState.submit,
-                    reset_on_submit=False,
+                    action="/auth/login",
+                    method="post",
+                    id="login-form",
+                    # Reflex forms stop the browser's own submit; this sends the native post.
+                    on_submit=native_submit("login-form"),
                 ),
                 width="100%",
                 max_width="440px",

@@ -90,7 +90,8 @@ class LoginResult:
         return self.token is not None
 
 
-def login(session: Session, username: str, password: str, now: datetime | None = None) -> LoginResult:
+def login(session: Session, username: str, password: str, now: datetime | None = None,
+          client: str | None = None) -> LoginResult:
     """Runs inside the caller's transaction (``session_scope``), which commits the failure
     counter as well as a new session row."""
     now = now or utc_now()

@@ -1,29 +1,56 @@
 """The browser session: who is logged in, and in which language.
 
-Every page state inherits from ``SessionState`` and asks ``_principal()`` inside each
-event handler; a page guard alone would not stop a client calling a handler directly.
+The credential is the ``HttpOnly`` session cookie set by ``POST /auth/login``
+(``portal.web.edge``); the server reads it from the websocket handshake, and no script on
+the page can. Every page state inherits from ``SessionState`` and asks ``_principal()``
+inside each event handler; a page guard alone would not stop a client calling a handler
+directly.
+
+Per-tab state belongs to one login session. ``TabGuard`` (a Reflex event middleware) runs
+before every event, the first hydrate of a page included: when the session behind the tab
+is not the one its state was filled for (logout, another customer logging in on the same
+tab, expiry, revocation, lockout), it resets every page state to its defaults before the
+event runs, so nothing of the previous session is ever sent again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import reflex as rx
+from reflex.middleware import Middleware
 
 from portal.data.db import session_scope
 from portal.i18n.catalog import CATALOG, HTML_LANG, normalise_locale
 from portal.services import auth
+from portal.web.edge import session_token
+
+log = logging.getLogger("portal.state")
+
+# Browser preferences that are the device's, not the customer's: they survive a reset.
+DEVICE_PREFERENCES = ("locale",)
 
 
 def set_html_lang(locale: str):
     return rx.call_script(f"document.documentElement.lang = '{HTML_LANG[normalise_locale(locale)]}'")
 
 
+def _authenticate(token: str | None) -> auth.Principal | None:
+    if not token:
+        return None
+    with session_scope() as session:
+        return auth.authenticate(session, token)
+
+
 class SessionState(rx.State):
-    token: str = rx.LocalStorage("", name="portal_token", sync=True)
     locale: str = rx.LocalStorage("zh", name="portal_locale", sync=True)
     display_name: str = ""
     role: str = ""
     # A catalog key shown on the login page after a redirect (expired, logged out).
     notice_key: str = ""
+    # The login session (jti) this tab's state was filled for; "" = nobody.
+    _bound_session: str = ""
 
     @rx.var
     def t(self) -> dict[str, str]:
@@ -33,19 +60,31 @@ class SessionState(rx.State):
     def is_english(self) -> bool:
         return normalise_locale(self.locale) == "en"
 
+    def _token(self) -> str | None:
+        return session_token(self.router.headers.cookie)
+
     def _principal(self) -> auth.Principal | None:
-        with session_scope() as session:
-            return auth.authenticate(session, self.token)
+        principal = _authenticate(self._token())
+        if principal is not None and principal.jti != self._root_session()._bound_session:
+            # Defence in depth: TabGuard rebinds before every event, so this only happens
+            # when a handler runs without it (tests calling handlers directly).
+            return None
+        return principal
+
+    def _root_session(self) -> "SessionState":
+        state = self
+        while type(state) is not SessionState:
+            state = state.parent_state
+        return state
 
     def _require_login(self) -> tuple[auth.Principal | None, list]:
         """The principal, or the events that send an unauthenticated visitor to login."""
         principal = self._principal()
         if principal is None:
-            self.token = ""
             self.display_name = ""
             self.role = ""
             self.notice_key = "auth.expired"
-            return None, [rx.redirect("/login")]
+            return None, [rx.redirect("/login?notice=auth.expired")]
         self.display_name = principal.display_name
         self.role = principal.role
         return principal, [set_html_lang(self.locale)]
@@ -55,12 +94,38 @@ class SessionState(rx.State):
         self.locale = "en" if normalise_locale(self.locale) == "zh" else "zh"
         return set_html_lang(self.locale)
 
-    @rx.event
-    def logout(self):
-        with session_scope() as session:
-            auth.logout(session, self.token)
-        self.token = ""
-        self.display_name = ""
-        self.role = ""
-        self.notice_key = "auth.logged_out"
-        return rx.redirect("/login")
+
+def page_state_classes() -> list[type[rx.State]]:
+    """SessionState and every state below it: all the per-tab state the portal keeps."""
+    found, stack = [], [SessionState]
+    while stack:
+        cls = stack.pop()
+        found.append(cls)
+        stack.extend(cls.get_substates())
+    return found
+
+
+async def reset_tab(root: rx.State, bound_session: str) -> None:
+    """Every page state back to its defaults (device preferences kept), bound to a session."""
+    session_state = await root.get_state(SessionState)
+    kept = {name: getattr(session_state, name) for name in DEVICE_PREFERENCES}
+    for cls in page_state_classes():
+        state = await root.get_state(cls)
+        state.reset()
+    for name, value in kept.items():
+        setattr(session_state, name, value)
+    session_state._bound_session = bound_session
+
+
+class TabGuard(Middleware):
+    """Before each event: is this tab's state still the current session's? If not, reset it."""
+
+    async def preprocess(self, app, state, event):
+        root = state._get_root_state()
+        token = session_token(root.router.headers.cookie)
+        principal = await asyncio.to_thread(_authenticate, token)
+        current = principal.jti if principal is not None else ""
+        session_state = await root.get_state(SessionState)
+        if current != session_state._bound_session:
+            await reset_tab(root, current)
+        return None

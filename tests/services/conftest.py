@@ -29,13 +29,11 @@ TODAY = date(2026, 11, 21)
 
 # PostgreSQL runs on the developers' and CI machines; without it its variants are skipped
 # with the reason (tests/postgres_url.py), never dropped without a word.
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=[pytest.mark.postgres, pytest.mark.skipif(unreachable_reason() is not None, reason=str(unreachable_reason()))],
-    ),
-]
+POSTGRES_BACKEND = pytest.param(
+    "postgresql",
+    marks=[pytest.mark.postgres, pytest.mark.skipif(unreachable_reason() is not None, reason=str(unreachable_reason()))],
+)
+BACKENDS = ["sqlite", POSTGRES_BACKEND]
 
 
 @pytest.fixture(params=BACKENDS)

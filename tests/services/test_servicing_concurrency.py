@@ -25,7 +25,7 @@ from portal.domain.loans import loan_balance
 from portal.domain.rejections import Rejected
 from portal.domain.rollup import account_value
 from portal.services.servicing import lookup, requests
-from tests.services.conftest import BACKENDS, TODAY
+from tests.services.conftest import POSTGRES_BACKEND, TODAY
 from tests.services.servicing_fixtures import LOAN_LIMIT_WL, NOW, together
 
 LOSING_CODES = {
@@ -297,7 +297,7 @@ def test_loanable_figure_after_the_race_matches_what_was_lent(world):
 
 
 # Row locks only exist on PostgreSQL (SQLite serialises whole writers), so this runs there.
-@pytest.mark.parametrize("engine", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+@pytest.mark.parametrize("engine", [POSTGRES_BACKEND], indirect=True)
 def test_two_actions_of_one_customer_never_deadlock_on_postgresql(world, monkeypatch):
     """Inserting a request takes a FOR KEY SHARE lock on the customer row (its foreign
     key); the history append then locks that row against other appenders. Were that a

@@ -15,6 +15,7 @@ from portal.data.demo import build_demo
 from portal.data.tables import Policy, UserAccount
 from portal.services import auth
 from portal.state.login import LoginState
+from portal.state.session import SessionState
 from portal.state.portfolio import CategoryState, ClientListState, DashboardState, PolicyListState, PolicyState
 
 TODAY = date(2026, 11, 21)
@@ -35,12 +36,19 @@ def demo_db(tmp_path_factory):
     patch.undo()
 
 
-def state_of(cls, token: str = "", query: dict | None = None):
+def state_of(cls, token: str = "", query: dict | None = None, bind: bool = True):
+    """A page state as the websocket delivers it: the session cookie in the handshake
+    headers and, as TabGuard leaves it before every event, the tab bound to that session."""
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(cls.get_full_name().split(".")[1:])
-    state.token = token
-    if query is not None:
-        state.router = RouterData.from_router_data({"pathname": "/", "asPath": "/", "query": query})
+    root.router = RouterData.from_router_data(
+        {"pathname": "/", "asPath": "/", "query": query or {}, "headers": {"cookie": f"portal_session={token}"}}
+    )
+    state.router = root.router
+    if bind and token:
+        with session_scope() as session:
+            principal = auth.authenticate(session, token)
+        root.get_substate(SessionState.get_full_name().split(".")[1:])._bound_session = principal.jti if principal else ""
     return state
 
 
@@ -130,8 +138,23 @@ def test_customers_cannot_load_the_manager_worklist(demo_db):
     assert state.clients == [] and state.loaded is False
 
 
-def test_login_handler_copes_with_malformed_form_data(demo_db):
-    for bad in (None, "text", {"username": 1, "password": []}, {}):
-        state = state_of(LoginState)
-        LoginState.submit.fn(state, bad)
-        assert state.error_key == "auth.empty" and state.token == ""
+def test_login_page_shows_only_known_messages_from_its_url(demo_db):
+    for query, error, notice, wait in (
+        ({"error": "auth.invalid"}, "auth.invalid", "", ""),
+        ({"error": "auth.throttled", "wait": "64"}, "auth.throttled", "", "64"),
+        ({"error": "<script>alert(1)</script>", "wait": "9" * 50}, "", "", ""),
+        ({"error": "auth.locked", "wait": "١٥"}, "auth.locked", "", ""),  # ASCII digits only
+        ({"notice": "auth.logged_out"}, "", "auth.logged_out", ""),
+        ({"notice": "admin"}, "", "", ""),
+    ):
+        state = state_of(LoginState, query=query)
+        LoginState.on_load.fn(state)
+        assert (state.error_key, state.notice_key, state.wait) == (error, notice, wait), query
+
+
+def test_a_session_the_tab_was_not_bound_to_is_not_served(demo_db):
+    # TabGuard rebinds (and resets) before every event; a handler reached without that
+    # (the tab still bound to someone else) serves nothing.
+    state = state_of(DashboardState, token_for("wangjianguo"), bind=False)
+    assert redirects_to_login(DashboardState.load.fn(state))
+    assert state.figures == {}
