@@ -13,6 +13,7 @@ from portal.pages.policy import policy_page
 from portal.pages.requests import requests_page
 from portal.state.actions import ActionState, RequestsState
 from portal.state.login import LoginState
+from portal.state.failures import on_backend_error
 from portal.state.session import TabGuard
 from portal.state.portfolio import (
     CategoryState,
@@ -34,6 +35,8 @@ app = rx.App(
     stylesheets=["/portal.css"],
     # Security headers, origin checks, the session-cookie endpoints and the page guard.
     api_transformer=PortalEdge,
+    # An unexpected failure: an apology with an error id, logged; the page recovers.
+    backend_exception_handler=on_backend_error,
 )
 # Before every event: a tab whose login session changed or ended is reset first.
 app.add_middleware(TabGuard())

@@ -83,6 +83,24 @@ def header() -> rx.Component:
     )
 
 
+def failure_banner() -> rx.Component:
+    """The apology after an unexpected failure, with its error id (SessionState.show_failure)."""
+    return rx.cond(
+        SessionState.failure_text != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle_alert")),
+            rx.callout.text(SessionState.failure_text),
+            rx.button(T["common.dismiss"], on_click=SessionState.dismiss_failure, variant="soft",
+                      color_scheme="red", min_height="44px", width="fit-content", id="failure-dismiss"),
+            color_scheme="red",
+            role="alert",
+            id="failure-banner",
+            width="100%",
+            margin_bottom="16px",
+        ),
+    )
+
+
 def skip_link() -> rx.Component:
     return rx.el.a(
         T["nav.skip"],
@@ -97,6 +115,7 @@ def page_frame(*children, title_key: str = "", title=None) -> rx.Component:
         skip_link(),
         header(),
         rx.el.main(
+            failure_banner(),
             rx.heading(title if title is not None else T[title_key], as_="h1", size="7", margin_bottom="16px", color=TEXT),
             *children,
             id="main",

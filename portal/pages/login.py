@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.layout import MUTED, PRIMARY, TEXT, language_button, native_submit
+from portal.components.layout import MUTED, PRIMARY, TEXT, failure_banner, language_button, native_submit
 from portal.state.login import LoginState
 
 T = LoginState.t
@@ -21,6 +21,7 @@ def login_page() -> rx.Component:
     return rx.box(
         rx.el.main(
             rx.hstack(rx.spacer(), language_button(), width="100%"),
+            failure_banner(),
             rx.heading(T["app.name"], as_="h1", size="8", color=PRIMARY),
             rx.text(T["app.tagline"], color=MUTED, size="4"),
             rx.card(

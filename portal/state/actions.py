@@ -73,6 +73,11 @@ class ActionState(SessionState):
         """Shown beside ticked items; the amount charged is always the service's review."""
         return action_views.selected_total(self.choices)
 
+    def _recover(self):
+        """After an unexpected failure mid-confirm: the buttons work again. The review and
+        its idempotency key are kept, so confirming again cannot do the action twice."""
+        self.submitting = False
+
     def _fail(self, rejected: Rejected):
         self.error_key, self.error_params = rejected.code, dict(rejected.params)
 

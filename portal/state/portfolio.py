@@ -67,7 +67,7 @@ class CategoryState(SessionState):
 
     @rx.event
     def load(self):
-        principal, events = self._require_login()
+        principal, events = self._require_customer()
         if principal is None:
             return events
         name = self.router.page.params.get("category", "")
@@ -118,7 +118,7 @@ class PolicyListState(SessionState):
 
     @rx.event
     def load(self):
-        principal, events = self._require_login()
+        principal, events = self._require_customer()
         if principal is None:
             return events
         with session_scope() as session:
@@ -144,7 +144,7 @@ class PolicyListState(SessionState):
 
     @rx.event
     def set_line_filter(self, value: str | list[str]):
-        principal, events = self._require_login()
+        principal, events = self._require_customer()
         if principal is None:
             return events
         self.line_filter = _choice(value, [l.value for l in Line], "all")
@@ -152,7 +152,7 @@ class PolicyListState(SessionState):
 
     @rx.event
     def set_status_filter(self, value: str):
-        principal, events = self._require_login()
+        principal, events = self._require_customer()
         if principal is None:
             return events
         self.status_filter = _choice(value, [s.value for s in PolicyStatus], "all")

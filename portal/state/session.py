@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import reflex as rx
 from reflex.middleware import Middleware
 
 from portal.data.db import session_scope
-from portal.i18n.catalog import CATALOG, HTML_LANG, normalise_locale
+from portal.i18n.catalog import CATALOG, HTML_LANG, normalise_locale, translate
 from portal.services import auth
 from portal.web.edge import session_token
 
 log = logging.getLogger("portal.state")
+
+FAILURE_ID = re.compile(r"[0-9A-F]{6}")
 
 # Browser preferences that are the device's, not the customer's: they survive a reset.
 DEVICE_PREFERENCES = ("locale",)
@@ -49,12 +52,18 @@ class SessionState(rx.State):
     role: str = ""
     # A catalog key shown on the login page after a redirect (expired, logged out).
     notice_key: str = ""
+    # The short id of the last unexpected failure, shown with an apology ("" = none).
+    failure_id: str = ""
     # The login session (jti) this tab's state was filled for; "" = nobody.
     _bound_session: str = ""
 
     @rx.var
     def t(self) -> dict[str, str]:
         return CATALOG[normalise_locale(self.locale)]
+
+    @rx.var
+    def failure_text(self) -> str:
+        return translate(self.locale, "error.unexpected", id=self.failure_id) if self.failure_id else ""
 
     @rx.var
     def is_english(self) -> bool:
@@ -87,7 +96,30 @@ class SessionState(rx.State):
             return None, [rx.redirect("/login?notice=auth.expired")]
         self.display_name = principal.display_name
         self.role = principal.role
+        self._root_session().failure_id = ""  # a step that works again ends the apology
         return principal, [set_html_lang(self.locale)]
+
+    @rx.event
+    async def show_failure(self, error_id: str):
+        """After an unexpected failure (``failures.on_backend_error``): say so with the
+        error's id, and let every page state undo what the failed step left half-done
+        (a confirm button stuck on "working…"), so the page can be used again."""
+        self.failure_id = error_id if isinstance(error_id, str) and FAILURE_ID.fullmatch(error_id) else ""
+        for cls in page_state_classes():
+            recover = cls.__dict__.get("_recover")
+            if recover is not None:
+                recover(await self.get_state(cls))
+
+    @rx.event
+    def dismiss_failure(self):
+        self.failure_id = ""
+
+    def _require_customer(self) -> tuple[auth.Principal | None, list]:
+        """As ``_require_login``, for a customer's own pages: a manager goes to the worklist."""
+        principal, events = self._require_login()
+        if principal is not None and not principal.is_customer:
+            return None, [rx.redirect("/clients")]
+        return principal, events
 
     @rx.event
     def toggle_locale(self):
@@ -123,7 +155,11 @@ class TabGuard(Middleware):
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
         token = session_token(root.router.headers.cookie)
-        principal = await asyncio.to_thread(_authenticate, token)
+        try:
+            principal = await asyncio.to_thread(_authenticate, token)
+        except Exception:  # the database is down: nothing can be served, so change nothing
+            log.warning("TabGuard could not check the session", exc_info=True)
+            return None
         current = principal.jti if principal is not None else ""
         session_state = await root.get_state(SessionState)
         if current != session_state._bound_session:

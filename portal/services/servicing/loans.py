@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -30,7 +32,9 @@ from portal.services.servicing.core import (
 def _term(value) -> int:
     if isinstance(value, bool):
         raise Rejected("error.loan_term", months=MAX_TERM_MONTHS)
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only, at most two: "²".isdigit() is true and int("²") fails, and a
+    # 5,000-digit string would exceed int()'s limit.
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,2}", value.strip()):
         value = int(value.strip())
     if not isinstance(value, int):
         raise Rejected("error.loan_term", months=MAX_TERM_MONTHS)
