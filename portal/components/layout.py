@@ -8,7 +8,7 @@ from portal.state.session import SessionState
 
 T = SessionState.t
 
-PRIMARY = "#0b5cad"  # 6.4:1 on white
+PRIMARY = "#0a4f96"  # 8.2:1 on white (AAA, also for large text mode); white on it the same
 TEXT = "#1a1a1a"
 MUTED = "#4a4a4a"  # 8.9:1 on white
 BORDER = "#c9d1da"
@@ -33,6 +33,39 @@ def language_button() -> rx.Component:
         id="language-switch",
         **HEADER_BUTTON,
     )
+
+
+def large_text_button() -> rx.Component:
+    """大字版 / Large text, on every page (the login page too); aria-pressed tells its state."""
+    return rx.button(
+        rx.icon("type", size=20, aria_hidden="true"),
+        T["large_text.switch"],
+        on_click=SessionState.toggle_large_text,
+        aria_pressed=rx.cond(SessionState.is_large, "true", "false"),
+        id="large-text-switch",
+        **HEADER_BUTTON,
+    )
+
+
+def large_text_notice() -> rx.Component:
+    """Said once, when a senior's first login switched large text on."""
+    return rx.cond(
+        SessionState.large_text_notice,
+        rx.callout.root(
+            rx.callout.text(T["large_text.switched_on"]),
+            rx.button(T["common.dismiss"], on_click=SessionState.dismiss_large_text_notice, variant="soft",
+                      min_height="44px", width="fit-content", id="large-text-notice-dismiss"),
+            role="status",
+            id="large-text-notice",
+            high_contrast=True,
+            width="100%",
+            margin_bottom="16px",
+        ),
+    )
+
+
+def root_class():
+    return rx.cond(SessionState.is_large, "portal-root large-text", "portal-root")
 
 
 def nav_link(label_key: str, href: str) -> rx.Component:
@@ -61,6 +94,7 @@ def header() -> rx.Component:
             ),
             rx.spacer(),
             rx.text(SessionState.display_name, color="white", id="user-name"),
+            large_text_button(),
             language_button(),
             # Logging out is a form post: the endpoint revokes the session and clears the
             # HttpOnly cookie; the next page's first event resets this tab's state.
@@ -116,6 +150,7 @@ def page_frame(*children, title_key: str = "", title=None) -> rx.Component:
         header(),
         rx.el.main(
             failure_banner(),
+            large_text_notice(),
             rx.heading(title if title is not None else T[title_key], as_="h1", size="7", margin_bottom="16px", color=TEXT),
             *children,
             id="main",
@@ -127,6 +162,7 @@ def page_frame(*children, title_key: str = "", title=None) -> rx.Component:
         min_height="100vh",
         background="white",
         color=TEXT,
+        class_name=root_class(),
     )
 
 

@@ -65,6 +65,11 @@ class UserAccount(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="service_manager.id")
     failed_attempts: int = Field(default=0)
     locked_until: datetime | None = None
+    # Large text (大字版) as chosen on the account, so it follows the customer to another
+    # device; None = never chosen (a senior's first login switches it on).
+    large_text: bool | None = None
+    # The loan fraud guard for a customer under 60 who asked for it (seniors always have it).
+    fraud_guard: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class AuthSession(SQLModel, table=True):

@@ -63,3 +63,9 @@ def mask_name(s: str) -> str:
     if _is_latin(name):
         return " ".join(word[0] + MASK for word in name.split())
     return _mask_chinese(name)
+
+
+def mask_customer_no(s: str) -> str:
+    """A customer number for a watermark: first 2 and last 4 characters."""
+    s = s or ""
+    return s if len(s) <= 6 else s[:2] + "*" * (len(s) - 6) + s[-4:]

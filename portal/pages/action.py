@@ -208,6 +208,60 @@ def review_step() -> rx.Component:
     )
 
 
+def warning_step() -> rx.Component:
+    """A guarded customer's loan starts here: nothing of the form until this is acknowledged."""
+    return rx.el.form(
+        rx.callout.root(
+            rx.callout.icon(rx.icon("shield_alert")),
+            rx.callout.text(rx.el.strong(T["fraud.title"]), rx.el.br(), T["fraud.warning"]),
+            color_scheme="orange",
+            high_contrast=True,
+            role="alert",
+            id="fraud-warning",
+        ),
+        rx.el.label(
+            rx.el.input(type="checkbox", name="alone", id="fraud-alone", required=True,
+                        style={"width": "28px", "height": "28px", "margin_right": "12px", "flex_shrink": "0"}),
+            T["fraud.confirm_alone"],
+            html_for="fraud-alone",
+            style={"display": "flex", "align_items": "center", "min_height": "44px", "margin": "16px 0", "cursor": "pointer", "font_weight": "600"},
+        ),
+        error_box(),
+        rx.hstack(
+            rx.button(T["fraud.continue"], type="submit", id="fraud-continue", **BUTTON),
+            fraud_guide_link(),
+            spacing="4",
+            wrap="wrap",
+            align="center",
+        ),
+        on_submit=S.acknowledge_fraud_warning,
+        reset_on_submit=False,
+        id="fraud-form",
+    )
+
+
+def fraud_guide_link() -> rx.Component:
+    return rx.link(T["fraud.guide"], href="/guides/scam", id="fraud-guide", color=PRIMARY, weight="bold", padding="10px 0")
+
+
+def fraud_cover() -> rx.Component:
+    """Shown instead of the amounts while the guard has them hidden."""
+    return rx.box(
+        rx.callout.root(
+            rx.callout.icon(rx.icon("eye_off")),
+            rx.callout.text(T["fraud.covered"]),
+            color_scheme="orange",
+            high_contrast=True,
+        ),
+        rx.el.button(T["fraud.uncover"], type="button", id="fraud-uncover",
+                     style={"min_height": "60px", "padding": "12px 20px", "margin_top": "12px", "border_radius": "8px",
+                            "border": f"2px solid {PRIMARY}", "background": "white", "color": PRIMARY, "font_weight": "700",
+                            "cursor": "pointer", "font_size": "1.1em"}),
+        id="fraud-cover",
+        margin_y="16px",
+    )
+
+
 def done_step() -> rx.Component:
     return rx.box(
         rx.callout(
@@ -251,17 +305,25 @@ def action_page() -> rx.Component:
                             (T["step.done"], rx.cond(S.step == "done", "done", "todo")),
                         ]
                     ),
-                    rx.match(
-                        S.step,
-                        ("verify", verify_step()),
-                        ("review", review_step()),
-                        ("done", done_step()),
-                        form_step(),
+                    rx.cond(S.fraud_guard & (S.step != "warning"), rx.fragment(fraud_cover(), fraud_guide_link())),
+                    rx.box(
+                        rx.match(
+                            S.step,
+                            ("warning", warning_step()),
+                            ("verify", verify_step()),
+                            ("review", review_step()),
+                            ("done", done_step()),
+                            form_step(),
+                        ),
+                        class_name="sensitive",
                     ),
+                    rx.cond(S.fraud_guard, rx.box(id="fraud-watermark", custom_attrs={"data-who": S.watermark}, aria_hidden="true")),
+                    custom_attrs={"data-fraud-guard": rx.cond(S.fraud_guard, "on", "off")},
                 ),
                 rx.callout(T["error.bad_request"], icon="info", color_scheme="orange", role="alert", id="action-not-found", high_contrast=True),
             ),
             loading(),
         ),
+        rx.script(src="/fraud-guard.js"),
         title=rx.cond(S.found & (S.kind != ""), T["action." + S.kind + ".title"], T["app.name"]),
     )

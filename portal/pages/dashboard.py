@@ -107,25 +107,92 @@ def group_section(group) -> rx.Component:
     )
 
 
+def tile(icon: str, label_key: str, href, tile_id: str, *details) -> rx.Component:
+    """A big tile of the simpler home: an icon and words, the whole tile one link."""
+    return rx.link(
+        rx.hstack(
+            rx.icon(icon, size=44, color=PRIMARY, aria_hidden="true", flex_shrink="0"),
+            rx.vstack(
+                rx.text(T[label_key], weight="bold", size="6", color=TEXT),
+                *details,
+                spacing="1",
+                align="start",
+            ),
+            spacing="4",
+            align="center",
+        ),
+        href=href,
+        id=tile_id,
+        underline="none",
+        display="flex",
+        padding="20px",
+        min_height="120px",
+        border=f"2px solid {BORDER}",
+        border_radius="14px",
+        flex="1 1 300px",
+        class_name="main-action",
+        _hover={"border_color": PRIMARY},
+        _focus_visible={"outline": "4px solid #f5a623", "outline_offset": "2px"},
+    )
+
+
+def detail(*parts) -> rx.Component:
+    return rx.text(*parts, size="4", color=TEXT)
+
+
+def simple_home() -> rx.Component:
+    """Large-text mode's home (seed 004: keep the core entries, drop the rest)."""
+    figures = DashboardState.figures
+    claimable, due = figures["claimable"], figures["premium_due"]
+    return rx.box(
+        rx.text(T["dashboard.greeting"], DashboardState.customer_name, size="5", color=TEXT, margin_bottom="16px"),
+        rx.flex(
+            tile("hand-coins", "home.collect", rx.cond(claimable["action_href"] != "", claimable["action_href"], "/category/claimable"),
+                 "tile-collect", detail(T["home.waiting"], " ", rx.el.strong(claimable["value"], class_name="figure-value"))),
+            tile("receipt", "home.pay", rx.cond(due["action_href"] != "", due["action_href"], "/category/premium_due"),
+                 "tile-pay", detail(T["home.to_pay"], " ", rx.el.strong(due["value"], class_name="figure-value")),
+                 rx.cond(DashboardState.nearest_due != "", detail(T["home.due_by"], " ", DashboardState.nearest_due))),
+            tile("files", "home.policies", "/policies", "tile-policies",
+                 detail(DashboardState.figures["overview"]["value"], " ", T["home.policies_count"])),
+            tile("landmark", "home.borrow", rx.cond(figures["loanable"]["action_href"] != "", figures["loanable"]["action_href"], "/category/loanable"),
+                 "tile-borrow", detail(T["home.can_borrow"], " ", rx.el.strong(figures["loanable"]["value"])),
+                 rx.cond(figures["repayment_due"]["count"] != "0", detail(T["home.owed"], " ", figures["repayment_due"]["value"]))),
+            tile("phone", "home.person", rx.cond(DashboardState.manager["tel"], DashboardState.manager["tel"], "/guides"),
+                 "tile-person", rx.cond(DashboardState.manager["name"],
+                                        detail(DashboardState.manager["name"], " ", DashboardState.manager["phone"]),
+                                        detail(T["home.no_manager"]))),
+            tile("book-open", "home.guides", "/guides", "tile-guides", detail(T["home.guides_help"])),
+            wrap="wrap",
+            gap="16px",
+        ),
+        rx.link(T["home.all_benefits"], " →", href="/dashboard?view=all", id="all-benefits", size="5",
+                display="inline-flex", margin_top="24px", padding="12px 0", color=PRIMARY, weight="bold"),
+    )
+
+
+def full_dashboard() -> rx.Component:
+    return rx.box(
+        rx.text(T["dashboard.greeting"], DashboardState.customer_name, size="4", color=TEXT),
+        rx.text(
+            T["dashboard.id_number"], " ", DashboardState.id_number_masked, " · ",
+            T["dashboard.phone"], " ", DashboardState.phone_masked, " · ",
+            T["common.as_of"], " ", DashboardState.as_of,
+            size="2", color=MUTED, margin_bottom="16px", id="customer-identity",
+        ),
+        rx.el.section(
+            rx.heading(T["dashboard.reminders"], as_="h2", size="5", margin_bottom="8px", color=TEXT),
+            rx.flex(*[reminder_badge(kind) for kind in ReminderKind], wrap="wrap", gap="12px"),
+            margin_bottom="24px",
+        ),
+        *[group_section(group) for group in GROUP_ORDER],
+    )
+
+
 def dashboard_page() -> rx.Component:
     return page_frame(
         rx.cond(
             DashboardState.loaded,
-            rx.box(
-                rx.text(T["dashboard.greeting"], DashboardState.customer_name, size="4", color=TEXT),
-                rx.text(
-                    T["dashboard.id_number"], " ", DashboardState.id_number_masked, " · ",
-                    T["dashboard.phone"], " ", DashboardState.phone_masked, " · ",
-                    T["common.as_of"], " ", DashboardState.as_of,
-                    size="2", color=MUTED, margin_bottom="16px", id="customer-identity",
-                ),
-                rx.el.section(
-                    rx.heading(T["dashboard.reminders"], as_="h2", size="5", margin_bottom="8px", color=TEXT),
-                    rx.flex(*[reminder_badge(kind) for kind in ReminderKind], wrap="wrap", gap="12px"),
-                    margin_bottom="24px",
-                ),
-                *[group_section(group) for group in GROUP_ORDER],
-            ),
+            rx.cond(DashboardState.is_large & ~DashboardState.show_all, simple_home(), full_dashboard()),
             loading(),
         ),
         title_key="dashboard.title",

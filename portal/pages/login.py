@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.layout import MUTED, PRIMARY, TEXT, failure_banner, language_button, native_submit
+from portal.components.layout import MUTED, PRIMARY, TEXT, failure_banner, language_button, large_text_button, native_submit, root_class
 from portal.state.login import LoginState
 
 T = LoginState.t
@@ -20,7 +20,7 @@ def field(label_key: str, name: str, kind: str, autocomplete: str) -> rx.Compone
 def login_page() -> rx.Component:
     return rx.box(
         rx.el.main(
-            rx.hstack(rx.spacer(), language_button(), width="100%"),
+            rx.hstack(rx.spacer(), large_text_button(), language_button(), width="100%", wrap="wrap"),
             failure_banner(),
             rx.heading(T["app.name"], as_="h1", size="8", color=PRIMARY),
             rx.text(T["app.tagline"], color=MUTED, size="4"),
@@ -67,4 +67,5 @@ def login_page() -> rx.Component:
         min_height="100vh",
         background="#f5f7fa",
         color=TEXT,
+        class_name=root_class(),
     )

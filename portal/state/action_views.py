@@ -71,15 +71,19 @@ def request_row(view: RequestView) -> dict[str, str]:
     }
 
 
-def form_for(kind: ActionKind, selected: list[str], selected_one: str, fields: dict, enable: str, health: str) -> dict:
-    """The page's state and submitted fields as the form the action's service reads."""
+def form_for(kind: ActionKind, selected: list[str], selected_one: str, fields: dict, enable: str, health: str,
+             fraud_ack: dict | None = None) -> dict:
+    """The page's state and submitted fields as the form the action's service reads.
+    ``fraud_ack`` comes from the server's own record of the acknowledgement, never from
+    the submitted fields."""
     text = {k: v for k, v in (fields if isinstance(fields, dict) else {}).items() if isinstance(v, str)}
     if kind is ActionKind.PAY_PREMIUM:
         return {"policies": list(selected)}
     if kind is ActionKind.COLLECT_BENEFIT:
-        return {"items": [int(key) for key in selected if key.isdigit()]}
+        return {"items": [int(key) for key in selected if key.isascii() and key.isdigit() and len(key) <= 18]}
     if kind is ActionKind.TAKE_LOAN:
-        return {"policy": selected_one, "amount": text.get("amount", ""), "term_months": text.get("term_months", "")}
+        return {"policy": selected_one, "amount": text.get("amount", ""), "term_months": text.get("term_months", ""),
+                **(fraud_ack or {})}
     if kind in (ActionKind.REPAY_LOAN,):
         return {"loan": selected_one, "amount": text.get("amount", "")}
     if kind is ActionKind.WITHDRAW:

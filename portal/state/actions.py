@@ -12,10 +12,13 @@ import reflex as rx
 from portal.data.db import session_scope
 from portal.data.tables import Customer
 from portal.domain.actions import ActionKind
-from portal.domain.clock import today, utc_now
+from portal.domain.clock import china_minute, today, utc_now
+from portal.domain.masking import mask_customer_no
+from portal.domain.senior import FRAUD_WARNING_VERSION
 from portal.domain.profile import BANKS
 from portal.domain.rejections import Rejected
 from portal.i18n.catalog import translate
+from portal.services import preferences
 from portal.services.portfolio import AccessDenied
 from portal.services.servicing import choices as choice_service
 from portal.services.servicing import requests as request_service
@@ -58,8 +61,13 @@ class ActionState(SessionState):
     result_lines: list[dict[str, str]] = []
     error_key: str = ""
     error_params: dict[str, str] = {}
+    # Screen-share fraud guard on loans (seniors, or by choice): the warning step, the
+    # hiding of amounts (assets/fraud-guard.js) and the watermark's masked customer number.
+    fraud_guard: bool = False
+    watermark: str = ""
 
     _form: dict = {}
+    _fraud_ack_at: str = ""
     _fingerprint: str = ""
     _key: str = ""
     _grant: step_up.StepUpGrant | None = None
@@ -106,6 +114,7 @@ class ActionState(SessionState):
         self.loaded = False
         self.step, self.review_lines, self.result, self.result_lines = "form", [], {}, []
         self.submitting, self._form, self._fingerprint, self._key = False, {}, "", ""
+        self.fraud_guard, self.watermark, self._fraud_ack_at = False, "", ""
         self._clear_error()
         if kind is None:
             self.found, self.kind, self.loaded = False, "", True
@@ -123,7 +132,28 @@ class ActionState(SessionState):
             self.step = "form" if self._grant_valid(principal) else "verify"
             if self.step == "form":
                 self._load_profile(principal)
+        if kind is ActionKind.TAKE_LOAN:
+            with session_scope() as session:
+                self.fraud_guard = preferences.fraud_guard_applies(session, principal, today())
+                self.watermark = mask_customer_no(session.get(Customer, principal.customer_id).customer_no)
+            if self.fraud_guard:
+                self.step = "warning"  # the form only after the warning is acknowledged
         self.loaded = True
+        return events
+
+    @rx.event
+    def acknowledge_fraud_warning(self, form_data: dict):
+        principal, events = self._customer()
+        if principal is None:
+            return events
+        if self._action() is not ActionKind.TAKE_LOAN or self.step != "warning":
+            return events
+        if not isinstance(form_data, dict) or form_data.get("alone") not in ("on", True, "true"):
+            self._fail(Rejected("error.fraud_warning_required"))
+            return events
+        self._fraud_ack_at = china_minute(utc_now())
+        self._clear_error()
+        self.step = "form"
         return events
 
     def _grant_valid(self, principal) -> bool:
@@ -203,7 +233,8 @@ class ActionState(SessionState):
         if kind is None or self.step != "form":
             return events
         selected = [r["key"] for r in self.choices if r["checked"]]
-        form = action_views.form_for(kind, selected, self.selected_one, form_data, self.enable, self.health)
+        fraud_ack = {"fraud_ack": FRAUD_WARNING_VERSION, "fraud_ack_at": self._fraud_ack_at} if self._fraud_ack_at else None
+        form = action_views.form_for(kind, selected, self.selected_one, form_data, self.enable, self.health, fraud_ack)
         try:
             if kind is ActionKind.UPDATE_PROFILE and not self._grant_valid(principal):
                 self.step = "verify"

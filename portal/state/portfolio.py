@@ -12,7 +12,7 @@ from portal.data.db import session_scope
 from portal.domain.categories import Category, ReminderKind
 from portal.domain.clock import today
 from portal.domain.records import Line, PolicyStatus
-from portal.services import portfolio
+from portal.services import contact, portfolio
 from portal.services.servicing import requests as servicing_requests
 from portal.state import presenters
 from portal.state.session import SessionState
@@ -29,6 +29,11 @@ class DashboardState(SessionState):
     reminders: dict[str, str] = {}
     counts_by_status: dict[str, str] = {}
     counts_by_line: dict[str, str] = {}
+    # The simpler home of large-text mode: nearest premium due date, my manager, and
+    # whether the full eleven categories were asked for (?view=all).
+    nearest_due: str = ""
+    manager: dict[str, str] = {}
+    show_all: bool = False
     loaded: bool = False
 
     @rx.event
@@ -49,6 +54,11 @@ class DashboardState(SessionState):
         self.reminders = presenters.reminder_counts(rollup)
         self.counts_by_status = {k: str(v) for k, v in rollup.counts_by_status.items()}
         self.counts_by_line = {k: str(v) for k, v in rollup.counts_by_line.items()}
+        self.nearest_due = presenters.nearest_due(rollup)
+        with session_scope() as session:
+            card = contact.my_manager(session, principal)
+        self.manager = presenters.manager_card(card)
+        self.show_all = self.router.page.params.get("view") == "all"
         self.loaded = True
         return events
 

@@ -229,3 +229,16 @@ def client_row(summary) -> dict[str, str]:
         "policies": str(summary.policy_count),
         **{kind.value: str(summary.reminder_counts.get(kind.value, 0)) for kind in ReminderKind},
     }
+
+
+def nearest_due(rollup: Rollup) -> str:
+    """The earliest due date among the premiums due now, or ""."""
+    dates = [line.on_date for line in rollup.figure(Category.PREMIUM_DUE).lines if line.on_date]
+    return min(dates).isoformat() if dates else ""
+
+
+def manager_card(card) -> dict[str, str]:
+    if card is None:
+        return {}
+    return {"name": card.name, "phone": card.phone, "tel": "tel:" + "".join(ch for ch in card.phone if ch.isdigit() or ch == "+"),
+            "city": card.city}

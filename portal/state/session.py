@@ -24,7 +24,8 @@ from reflex.middleware import Middleware
 
 from portal.data.db import session_scope
 from portal.i18n.catalog import CATALOG, HTML_LANG, normalise_locale, translate
-from portal.services import auth
+from portal.domain.clock import today
+from portal.services import auth, preferences
 from portal.web.edge import session_token
 
 log = logging.getLogger("portal.state")
@@ -32,7 +33,7 @@ log = logging.getLogger("portal.state")
 FAILURE_ID = re.compile(r"[0-9A-F]{6}")
 
 # Browser preferences that are the device's, not the customer's: they survive a reset.
-DEVICE_PREFERENCES = ("locale",)
+DEVICE_PREFERENCES = ("locale", "large_text")
 
 
 def set_html_lang(locale: str):
@@ -46,8 +47,18 @@ def _authenticate(token: str | None) -> auth.Principal | None:
         return auth.authenticate(session, token)
 
 
+def _sign_in_preferences(principal: auth.Principal) -> preferences.SignInPreferences:
+    with session_scope() as session:
+        return preferences.on_sign_in(session, principal, today())
+
+
 class SessionState(rx.State):
     locale: str = rx.LocalStorage("zh", name="portal_locale", sync=True)
+    # Large text (大字版): "1" on, "0" off, "" never chosen on this browser. Remembered in
+    # the browser before login and on the account after it (services.preferences).
+    large_text: str = rx.LocalStorage("", name="portal_large_text", sync=True)
+    # A senior's first login switched large text on: say so once, and how to switch back.
+    large_text_notice: bool = False
     display_name: str = ""
     role: str = ""
     # A catalog key shown on the login page after a redirect (expired, logged out).
@@ -64,6 +75,10 @@ class SessionState(rx.State):
     @rx.var
     def failure_text(self) -> str:
         return translate(self.locale, "error.unexpected", id=self.failure_id) if self.failure_id else ""
+
+    @rx.var
+    def is_large(self) -> bool:
+        return self.large_text == "1"
 
     @rx.var
     def is_english(self) -> bool:
@@ -122,6 +137,21 @@ class SessionState(rx.State):
         return principal, events
 
     @rx.event
+    def toggle_large_text(self):
+        self.large_text = "0" if self.large_text == "1" else "1"
+        self.large_text_notice = False
+        token = self._token()
+        if token:
+            principal = self._principal()
+            if principal is not None:
+                with session_scope() as session:
+                    preferences.set_large_text(session, principal, self.large_text == "1")
+
+    @rx.event
+    def dismiss_large_text_notice(self):
+        self.large_text_notice = False
+
+    @rx.event
     def toggle_locale(self):
         self.locale = "en" if normalise_locale(self.locale) == "zh" else "zh"
         return set_html_lang(self.locale)
@@ -164,4 +194,10 @@ class TabGuard(Middleware):
         session_state = await root.get_state(SessionState)
         if current != session_state._bound_session:
             await reset_tab(root, current)
+            if principal is not None:
+                # A new login session: the account's own settings follow the customer here.
+                chosen = await asyncio.to_thread(_sign_in_preferences, principal)
+                if chosen.large_text is not None:
+                    session_state.large_text = "1" if chosen.large_text else "0"
+                session_state.large_text_notice = chosen.just_switched_on
         return None

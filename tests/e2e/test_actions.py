@@ -37,13 +37,23 @@ def expect_figure(page, category: str, fen: int) -> None:
 
 
 def sign_in(page, username: str) -> None:
+    """Logs in and opens the full eleven-category dashboard (a senior's large-text home is
+    the simpler one: "全部权益" is the full view)."""
     login(page, username)
-    expect(page.locator("#card-loanable .figure-value")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    open_dashboard(page)
 
 
 def open_dashboard(page) -> None:
-    page.goto("/dashboard")
+    page.goto("/dashboard?view=all")
     expect(page.locator("#card-loanable .figure-value")).to_be_visible()
+
+
+def acknowledge_fraud_warning(page) -> None:
+    """A senior's loan starts with the screen-share fraud warning."""
+    expect(page.locator("#fraud-warning")).to_be_visible()
+    page.locator("#fraud-alone").check()
+    page.locator("#fraud-continue").click()
 
 
 def counts(db, cid: int) -> tuple[int, int, int]:
@@ -372,6 +382,7 @@ def test_a_large_loan_waits_for_its_cooling_off_and_can_be_cancelled(page, db):
     sign_in(page, SENIOR)
     loanable_before = figure(page, "loanable")
     page.locator("#act-loanable").click()
+    acknowledge_fraud_warning(page)
     select = page.locator("#choice-select")
     expect(select).to_be_visible()
     page.locator("#amount").fill("100000.01")

@@ -15,6 +15,7 @@ from portal.domain.loans import MAX_TERM_MONTHS, LoanQuote, quote_loan, quote_re
 from portal.domain.money import to_fen
 from portal.domain.records import HistoryKind, LoanKind, Policy
 from portal.domain.rejections import Rejected
+from portal.domain.senior import FRAUD_WARNING_VERSION, account_change_holds_loan
 from portal.services.servicing import lookup
 from portal.services.servicing.core import (
     ActionKind,
@@ -39,6 +40,15 @@ def _term(value) -> int:
     if not isinstance(value, int):
         raise Rejected("error.loan_term", months=MAX_TERM_MONTHS)
     return value
+
+
+def _fraud_acknowledgement(form: dict) -> str:
+    """The time the guarded customer acknowledged the current fraud warning; without it
+    (whoever calls, however) the loan form cannot be used."""
+    version, at = form.get("fraud_ack"), form.get("fraud_ack_at")
+    if version != FRAUD_WARNING_VERSION or not isinstance(at, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", at):
+        raise Rejected("error.fraud_warning_required")
+    return at
 
 
 def loan_quote_for(session: Session, policy: Policy, pic, amount: Decimal, term: int, today: date,
@@ -82,6 +92,11 @@ class TakeLoan:
         term = _term(form.get("term_months"))
         quote = loan_quote_for(session, policy, pic, amount, term, today)
         paid_to = lookup.payout_account(session, customer_id)
+        guarded = lookup.fraud_guarded(session, customer_id, today)
+        acknowledged_at = _fraud_acknowledgement(form) if guarded else None
+        # A guarded customer's loan right after a payout-account change waits a day too.
+        account_hold = guarded and account_change_holds_loan(lookup.payout_account_changed_on(session, customer_id), today)
+        held = quote.held or account_hold
         lines = [
             ReviewLine("review.policy", policy.policy_no),
             money_line("review.loan_headroom", quote.headroom),
@@ -96,6 +111,10 @@ class TakeLoan:
         ]
         if quote.held:
             lines.append(ReviewLine("review.note", value_key="review.cooling_off"))
+        elif account_hold:
+            lines.append(ReviewLine("review.note", value_key="review.account_change_hold"))
+        if acknowledged_at:
+            lines.append(ReviewLine("review.fraud_ack", acknowledged_at, value_key=""))
         return Review(
             kind=self.kind,
             customer_id=customer_id,
@@ -112,9 +131,10 @@ class TakeLoan:
                 "due": quote.due_date.isoformat(),
                 "versions": {policy.policy_id: seen[policy.policy_id]},
             },
-            held=quote.held,
+            held=held,
             history_kind=HistoryKind.LOAN_TAKEN,
-            extra={"term_months": term},
+            extra={"term_months": term, **({"fraud_ack": {"version": FRAUD_WARNING_VERSION, "at": acknowledged_at}}
+                                           if acknowledged_at else {})},
         )
 
     def apply(self, session: Session, review: Review, request: t.ServiceRequest, today: date, now: datetime) -> None:

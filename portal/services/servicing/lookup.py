@@ -6,6 +6,8 @@ like one that does not exist, so nothing is revealed about other people's polici
 
 from __future__ import annotations
 
+import json
+from datetime import date, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -13,10 +15,12 @@ from sqlmodel import Session
 
 from portal.data import tables as t
 from portal.data.picture import load_customer_picture
+from portal.domain.clock import CHINA_TIME
 from portal.domain.masking import mask_account
 from portal.domain.money import ZERO, from_fen
 from portal.domain.records import CustomerPicture, Policy
 from portal.domain.rejections import Rejected
+from portal.domain.senior import fraud_guard_applies
 from portal.services.servicing.core import ActionKind, RequestStatus
 
 
@@ -97,3 +101,33 @@ def reserved_for_held_loans(session: Session, policy_id: int, except_request: in
         query = query.where(t.ServiceRequest.id != except_request)
     fen = session.execute(query).scalar_one()
     return from_fen(fen) if fen else ZERO
+
+
+
+def fraud_guarded(session: Session, customer_id: int, today: date) -> bool:
+    """Seniors always; a younger customer who turned the loan fraud guard on."""
+    person = customer(session, customer_id)
+    opted_in = session.execute(
+        select(func.max(t.UserAccount.fraud_guard)).where(t.UserAccount.customer_id == customer_id)
+    ).scalar()
+    return fraud_guard_applies(person.birth_date, today, bool(opted_in))
+
+
+def payout_account_changed_on(session: Session, customer_id: int) -> date | None:
+    """The day (Beijing time) the payout account was last changed in the portal, or None."""
+    rows = session.execute(
+        select(t.ServiceRequest.decided_at, t.ServiceRequest.details)
+        .where(
+            t.ServiceRequest.customer_id == customer_id,
+            t.ServiceRequest.kind == ActionKind.UPDATE_PROFILE.value,
+            t.ServiceRequest.status == RequestStatus.COMPLETED.value,
+        )
+        .order_by(t.ServiceRequest.id.desc())
+        .limit(20)
+    ).all()
+    for decided_at, details in rows:
+        lines = json.loads(details or "{}").get("lines", [])
+        if decided_at is not None and any(line.get("label_key") == "profile.payout_account" for line in lines):
+            moment = decided_at if decided_at.tzinfo else decided_at.replace(tzinfo=timezone.utc)
+            return moment.astimezone(CHINA_TIME).date()
+    return None

@@ -1,0 +1,108 @@
+"""Senior mode through the real handlers: large text follows the account and switches on
+at a senior's first login; the loan fraud guard cannot be skipped, is stored with the
+request, and a recent payout-account change holds the loan a day."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import reflex as rx
+from sqlmodel import select
+
+from portal.data.db import session_scope
+from portal.data.tables import ServiceRequest, UserAccount
+from portal.domain.clock import today
+from portal.services import auth, preferences
+from portal.services.servicing import requests as request_service
+from portal.state.actions import ActionState
+from portal.state.session import SessionState
+from tests.ui.test_action_handlers import confirm, loaded, totals
+from tests.ui.test_state_handlers import PASSWORD, demo_db, state_of, token_for  # noqa: F401
+from tests.ui.test_tab_reset import connect, substate
+
+
+def account(username: str) -> UserAccount:
+    with session_scope() as session:
+        return session.exec(select(UserAccount).where(UserAccount.username == username)).one()
+
+
+def test_a_seniors_first_login_switches_large_text_on_once_and_it_follows_the_account(demo_db):
+    with session_scope() as session:  # a fresh start for 李秀兰 (68)
+        session.get(UserAccount, account("lixiulan").id).large_text = None
+    root = rx.State(_reflex_internal_init=True)
+    connect(root, token_for("lixiulan"))
+    session_state = substate(root, SessionState)
+    assert session_state.large_text == "1" and session_state.large_text_notice is True
+    assert account("lixiulan").large_text is True
+    # She switches it off; a login from another browser (a fresh tab state) finds it off.
+    SessionState.toggle_large_text.fn(session_state)
+    assert account("lixiulan").large_text is False
+    other = rx.State(_reflex_internal_init=True)
+    connect(other, token_for("lixiulan"))
+    assert substate(other, SessionState).large_text == "0"
+    assert substate(other, SessionState).large_text_notice is False
+
+
+def test_a_younger_customer_keeps_the_browsers_choice(demo_db):
+    root = rx.State(_reflex_internal_init=True)
+    substate(root, SessionState).large_text = "1"  # chosen on the login page
+    connect(root, token_for("zhangwei"))
+    assert substate(root, SessionState).large_text == "1"
+    assert account("zhangwei").large_text is None and not substate(root, SessionState).large_text_notice
+
+
+def test_the_loan_form_is_unreachable_until_the_warning_is_acknowledged(demo_db):
+    state = loaded("lixiulan", "take_loan")
+    assert state.fraud_guard and state.step == "warning" and state.watermark.count("*") >= 3
+    before = totals()
+    ActionState.review.fn(state, {"amount": "600", "term_months": "3"})  # called straight away
+    assert state.step == "warning" and totals() == before
+    ActionState.acknowledge_fraud_warning.fn(state, {})  # without ticking "nobody is guiding me"
+    assert state.step == "warning" and state.error_key == "error.fraud_warning_required"
+    # The service refuses too, whoever calls it: no acknowledgement, no review.
+    with session_scope() as session:
+        principal = auth.authenticate(session, token_for("lixiulan"))
+    try:
+        request_service.review(principal, "take_loan", {"policy": state.selected_one, "amount": "600", "term_months": "3"}, today())
+        raise AssertionError("reviewed without the acknowledgement")
+    except request_service.Rejected as rejected:
+        assert rejected.code == "error.fraud_warning_required"
+    ActionState.acknowledge_fraud_warning.fn(state, {"alone": "on"})
+    assert state.step == "form" and state.error_key == ""
+    ActionState.review.fn(state, {"amount": "600", "term_months": "3"})
+    assert state.step == "review"
+    assert any(line["label"] == "review.fraud_ack" for line in state.review_lines)
+    confirm(state, {"password": PASSWORD})
+    assert state.step == "done"
+    with session_scope() as session:
+        request = session.exec(select(ServiceRequest).where(ServiceRequest.request_no == state.result["request_no"])).one()
+    ack = json.loads(request.details)["fraud_ack"]
+    assert ack["version"] == "fraud-warning-v1" and ack["at"][:10] == today().isoformat()
+
+
+def test_younger_customers_are_not_guarded_unless_they_ask(demo_db):
+    state = loaded("zhangwei", "take_loan")
+    assert state.fraud_guard is False and state.step == "form"
+    with session_scope() as session:
+        principal = auth.authenticate(session, token_for("zhangwei"))
+        preferences.set_fraud_guard(session, principal, True)
+    state = loaded("zhangwei", "take_loan")
+    assert state.fraud_guard and state.step == "warning"
+    with session_scope() as session:
+        preferences.set_fraud_guard(session, principal, False)
+
+
+def test_a_payout_account_change_then_a_small_loan_is_held_a_day(demo_db):
+    profile = loaded("lixiulan", "update_profile")
+    ActionState.verify_identity.fn(profile, {"password": PASSWORD})
+    ActionState.review.fn(profile, {"phone": "", "address": "", "payout_bank": "中国工商银行", "payout_account": "6222020200112233445"})
+    assert profile.step == "review", profile.error_key
+    confirm(profile, {"password": PASSWORD})
+    assert profile.step == "done"
+    loan = loaded("lixiulan", "take_loan")
+    ActionState.acknowledge_fraud_warning.fn(loan, {"alone": "on"})
+    ActionState.review.fn(loan, {"amount": "800", "term_months": "1"})
+    assert any(line["value_key"] == "review.account_change_hold" for line in loan.review_lines)
+    confirm(loan, {"password": PASSWORD})
+    assert loan.result["status"] == "under_review" and loan.result["release_on"]
