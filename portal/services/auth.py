@@ -125,6 +125,11 @@ class LoginResult:
         return self.token is not None
 
     @property
+    def locked_minutes(self) -> int:
+        """Kept for the login page until it shows ``params``: logins never say "locked"."""
+        return 0
+
+    @property
     def params(self) -> dict[str, str]:
         """The placeholders of the error's message: ``translate(locale, error, **params)``."""
         return {"seconds": str(self.retry_after_seconds)} if self.error == "auth.throttled" else {}
@@ -261,11 +266,7 @@ def _lock_if_struck_out(session: Session, user: UserAccount, now: datetime) -> b
 
 def lock_account(session: Session, user: UserAccount, now: datetime) -> None:
     """Locks the account for ``LOCKOUT``, starts its count afresh and ends its sessions."""
-    user.failed_attempts = 0
-    user.locked_until = now + LOCKOUT
-    session.add(user)
-    session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
-    revoke_all_sessions(session, user.id, now)
+    _start_afresh(session, user, now + LOCKOUT, now)
 
 
 def unlock_account(session: Session, user_id: int, now: datetime | None = None) -> None:
@@ -273,13 +274,16 @@ def unlock_account(session: Session, user_id: int, now: datetime | None = None) 
     and every open session of the account ends, so whoever was in must log in again."""
     now = now or utc_now()
     user = session.get(UserAccount, user_id)
-    if user is None:
-        return
+    if user is not None:
+        _start_afresh(session, user, None, now)
+
+
+def _start_afresh(session: Session, user: UserAccount, locked_until: datetime | None, now: datetime) -> None:
     user.failed_attempts = 0
-    user.locked_until = None
+    user.locked_until = locked_until
     session.add(user)
-    session.execute(delete(LoginFailure).where(LoginFailure.user_id == user_id))
-    revoke_all_sessions(session, user_id, now)
+    session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+    revoke_all_sessions(session, user.id, now)
 
 
 def minutes_left(until: datetime, now: datetime) -> int:
