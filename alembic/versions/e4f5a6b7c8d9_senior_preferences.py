@@ -1,7 +1,7 @@
 """senior mode: large-text and fraud-guard preferences on the login account
 
 Revision ID: e4f5a6b7c8d9
-Revises: 9d33c63eb216
+Revises: a9b8c7d6e5f4
 Create Date: 2026-11-22 04:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = 'e4f5a6b7c8d9'
-down_revision: Union[str, Sequence[str], None] = '9d33c63eb216'
+down_revision: Union[str, Sequence[str], None] = 'a9b8c7d6e5f4'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -84,6 +84,30 @@ class AuthSession(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins from one client address, shared by every worker (portal.services.auth):
+    after a few the address waits longer and longer before its next attempt is checked."""
+
+    __tablename__ = "login_throttle"
+    client: str = Field(primary_key=True, max_length=64)
+    failures: int = Field(default=0)
+    last_failure_at: datetime
+    blocked_until: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed logins of one account from one client address in the current window: how
+    much that address may add towards the account's lock (portal.services.auth)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (UniqueConstraint("user_id", "client", name="uq_login_failure_user_client"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    client: str = Field(max_length=64)
+    failures: int = Field(default=0)
+    window_start: datetime
+
+
 class Product(SQLModel, table=True):
     __tablename__ = "product"
     id: int | None = Field(default=None, primary_key=True)

@@ -241,7 +241,7 @@ def warning_step() -> rx.Component:
 
 
 def fraud_guide_link() -> rx.Component:
-    return rx.link(T["fraud.guide"], href="/guides/scam", id="fraud-guide", color=PRIMARY, weight="bold", padding="10px 0")
+    return rx.link(T["fraud.guide"], href="/guides/spot_scam", id="fraud-guide", color=PRIMARY, weight="bold", padding="10px 0")
 
 
 def fraud_cover() -> rx.Component:

@@ -2,11 +2,40 @@
 
 A session is a signed JWT (HS256 pinned; exp/iat/iss/aud/sub/jti required) *and* a
 server-side ``auth_session`` row: the row is what makes logout and revocation real, so a
-token is only good while its row is unrevoked and unexpired.
+token is only good while its row is unrevoked and unexpired, and its account unlocked.
+
+Wrong passwords, and what they can tell or do to an attacker:
+
+* **One answer.** An unknown username, a wrong password and a locked account (even with
+  the right password) all get ``auth.invalid`` ("wrong username or password; after several
+  failures the account is locked for a while"), and every one of them runs exactly one
+  password verification (the account's hash, or a throwaway hash for an unknown name), so
+  neither the words nor the time tell which usernames exist or which are locked.
+* **Per client address first** (``login_throttle``, in the database so every worker
+  shares it). Every failed login from an address counts, whatever the username. After
+  ``THROTTLE_FREE_FAILURES`` (5) the address must wait ``2 ** (n - 4)`` seconds after its
+  n-th failure (2, 4, 8 … capped at 15 minutes) before its next attempt is even checked;
+  until then it is answered at once (the server never sleeps) with ``auth.throttled`` and
+  the seconds left. That answer depends only on the address, so it reveals nothing about
+  accounts. The count starts again once the address has been quiet for 15 minutes after
+  its last wait; a successful login does not reset it (an attacker holding one good
+  account could otherwise reset his own throttle between guesses).
+* **Per account second** (``user_account.locked_until``): five strikes within 15 minutes
+  lock the account for 15 minutes. So that one address cannot lock a customer out, a
+  login failure is counted per (account, address) (``login_failure``) and one address
+  adds at most ``ADDRESS_SHARE`` (2) strikes: locking an account takes wrong passwords
+  from at least three addresses. One address guessing at one account is stopped by its
+  own throttle instead (5 free failures, then waits that grow to 15 minutes), while the
+  customer, from any other address, still logs in. A wrong step-up password comes from
+  the account's own open session, so each one is a full strike, as before.
+* **A lock ends the account's sessions** (``revoke_all_sessions``), ``authenticate``
+  refuses the session of a locked account, and ``unlock_account`` (for an administrator
+  or a password reset) ends them too.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import uuid
@@ -15,18 +44,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from jose import JWTError, jwt
-from sqlalchemy import update
+from sqlalchemy import case, delete, func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from portal.data.tables import AuthSession, Customer, ServiceManager, UserAccount
+from portal.data.tables import AuthSession, Customer, LoginFailure, LoginThrottle, ServiceManager, UserAccount
 from portal.domain.clock import utc_now
 from portal.services.passwords import hash_password, verify_password
 
 ALGORITHM = "HS256"
 ISSUER = "one-stop-policy-portal"
 AUDIENCE = "portal-web"
-MAX_FAILED_ATTEMPTS = 5
+MAX_FAILED_ATTEMPTS = 5  # strikes within LOCKOUT that lock the account
 LOCKOUT = timedelta(minutes=15)
+ADDRESS_SHARE = 2  # strikes one client address can add to one account's count
+THROTTLE_FREE_FAILURES = 5  # failures an address may make before it has to wait
+THROTTLE_QUIET = timedelta(minutes=15)  # quiet time after which an address starts afresh
+THROTTLE_MAX_WAIT_SECONDS = 15 * 60
+UNKNOWN_CLIENT = "unknown"  # the one bucket of every caller whose address is not known
 SECRET_FILE = Path(".secrets/jwt_secret")
 
 # Verifying against a throwaway hash for unknown usernames keeps their timing like a
@@ -82,54 +117,176 @@ class Principal:
 @dataclass(frozen=True)
 class LoginResult:
     token: str | None = None
-    error: str | None = None  # catalog key: auth.invalid / auth.locked / auth.empty
-    locked_minutes: int = 0
+    error: str | None = None  # catalog key: auth.empty / auth.invalid / auth.throttled
+    retry_after_seconds: int = 0  # how long this client address must wait (0: it need not)
 
     @property
     def ok(self) -> bool:
         return self.token is not None
 
+    @property
+    def locked_minutes(self) -> int:
+        """Kept for the login page until it shows ``params``: logins never say "locked"."""
+        return 0
 
-def login(session: Session, username: str, password: str, now: datetime | None = None,
-          client: str | None = None) -> LoginResult:
-    """Runs inside the caller's transaction (``session_scope``), which commits the failure
-    counter as well as a new session row."""
+    @property
+    def params(self) -> dict[str, str]:
+        """The placeholders of the error's message: ``translate(locale, error, **params)``."""
+        return {"seconds": str(self.retry_after_seconds)} if self.error == "auth.throttled" else {}
+
+
+def client_bucket(client: str | None) -> str:
+    """The key an address is counted under; every caller without one shares one bucket."""
+    text = client.strip() if isinstance(client, str) else ""
+    return text[:64] or UNKNOWN_CLIENT
+
+
+def throttle_wait_seconds(failures: int) -> int:
+    """How long an address waits after its ``failures``-th failure in a row: nothing for
+    the first four, then 2, 4, 8 … seconds, never more than 15 minutes."""
+    if failures < THROTTLE_FREE_FAILURES:
+        return 0
+    return min(2 ** (failures - THROTTLE_FREE_FAILURES + 1), THROTTLE_MAX_WAIT_SECONDS)
+
+
+def login(
+    session: Session, username: str, password: str, now: datetime | None = None, *, client: str | None = None
+) -> LoginResult:
+    """Logs in from ``client`` (the caller's address; None is one shared bucket). Runs
+    inside the caller's transaction (``session_scope``), which commits the failure
+    counters as well as a new session row. Never sleeps: a throttled address is answered
+    at once with the seconds it must wait."""
     now = now or utc_now()
-    username = (username or "").strip()
-    if not username or not password:
+    username = username.strip() if isinstance(username, str) else ""
+    if not username or not isinstance(password, str) or not password:
         return LoginResult(error="auth.empty")
+    address = client_bucket(client)
+    wait = _wait_left(session, address, now)
+    if wait:
+        return LoginResult(error="auth.throttled", retry_after_seconds=wait)
     user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
-    if user is None:
-        verify_password(password, _DUMMY_HASH)
-        return LoginResult(error="auth.invalid")
-    if user.locked_until and user.locked_until > now:
-        return LoginResult(error="auth.locked", locked_minutes=_minutes_left(user.locked_until, now))
-    if not verify_password(password, user.password_hash):
-        return record_failed_password(session, user, now)
+    locked = user is not None and is_locked(user, now)
+    # Exactly one verification whatever the case, so the time taken tells nothing.
+    password_ok = verify_password(password, user.password_hash if user is not None else _DUMMY_HASH)
+    if user is None or locked or not password_ok:
+        if user is not None and not locked:
+            _count_account_failure(session, user, address, now)
+        return LoginResult(error="auth.invalid", retry_after_seconds=_count_address_failure(session, address, now))
     user.failed_attempts = 0
     user.locked_until = None
     session.add(user)
+    session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
     return LoginResult(token=_issue_token(session, user, now))
 
 
-def record_failed_password(session: Session, user: UserAccount, now: datetime) -> LoginResult:
-    """Counts a wrong password (login or step-up alike); the fifth locks the account."""
+def is_locked(user: UserAccount, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _insert_if_missing(session: Session, model, values: dict) -> None:
+    """Creates a counter row unless another worker already has: never a duplicate-key error."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+def _wait_left(session: Session, address: str, now: datetime) -> int:
+    row = session.get(LoginThrottle, address)
+    if row is None or row.blocked_until is None or row.blocked_until <= now:
+        return 0
+    return max(1, math.ceil((row.blocked_until - now).total_seconds()))
+
+
+def _count_address_failure(session: Session, address: str, now: datetime) -> int:
+    """Counts a failed login from ``address``; returns how long it must now wait."""
+    _insert_if_missing(session, LoginThrottle, {"client": address, "failures": 0, "last_failure_at": now})
+    quiet = func.coalesce(LoginThrottle.blocked_until, LoginThrottle.last_failure_at) <= now - THROTTLE_QUIET
+    # One UPDATE (its SET reads the old row), so failures from several workers all count.
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.client == address)
+        .values(failures=case((quiet, 1), else_=LoginThrottle.failures + 1), last_failure_at=now)
+    )
+    failures = session.exec(select(LoginThrottle.failures).where(LoginThrottle.client == address)).one()
+    wait = throttle_wait_seconds(failures)
+    if wait:
+        session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.client == address)
+            .values(blocked_until=now + timedelta(seconds=wait))
+        )
+    return wait
+
+
+def _count_account_failure(session: Session, user: UserAccount, address: str, now: datetime) -> None:
+    _insert_if_missing(
+        session, LoginFailure, {"user_id": user.id, "client": address, "failures": 0, "window_start": now}
+    )
+    stale = LoginFailure.window_start <= now - LOCKOUT
+    session.execute(
+        update(LoginFailure)
+        .where(LoginFailure.user_id == user.id, LoginFailure.client == address)
+        .values(
+            failures=case((stale, 1), else_=LoginFailure.failures + 1),
+            window_start=case((stale, now), else_=LoginFailure.window_start),
+        )
+    )
+    _lock_if_struck_out(session, user, now)
+
+
+def record_step_up_failure(session: Session, user: UserAccount, now: datetime) -> bool:
+    """Counts a wrong step-up password (a full strike: it comes from the account's own
+    session); returns True if it locked the account."""
     # Incremented in SQL so two wrong passwords at once both count.
     session.execute(
         update(UserAccount)
         .where(UserAccount.id == user.id)
         .values(failed_attempts=UserAccount.failed_attempts + 1)
     )
+    return _lock_if_struck_out(session, user, now)
+
+
+def account_strikes(session: Session, user: UserAccount, now: datetime) -> int:
+    """Step-up failures, plus each address's recent login failures up to its share."""
     session.refresh(user)
-    if user.failed_attempts < MAX_FAILED_ATTEMPTS:
-        return LoginResult(error="auth.invalid")
+    per_address = session.exec(
+        select(LoginFailure.failures).where(
+            LoginFailure.user_id == user.id, LoginFailure.window_start > now - LOCKOUT
+        )
+    ).all()
+    return user.failed_attempts + sum(min(count, ADDRESS_SHARE) for count in per_address)
+
+
+def _lock_if_struck_out(session: Session, user: UserAccount, now: datetime) -> bool:
+    if account_strikes(session, user, now) < MAX_FAILED_ATTEMPTS:
+        return False
+    lock_account(session, user, now)
+    return True
+
+
+def lock_account(session: Session, user: UserAccount, now: datetime) -> None:
+    """Locks the account for ``LOCKOUT``, starts its count afresh and ends its sessions."""
+    _start_afresh(session, user, now + LOCKOUT, now)
+
+
+def unlock_account(session: Session, user_id: int, now: datetime | None = None) -> None:
+    """Lifts a lock (an administrator, or after a password reset): the counts start afresh
+    and every open session of the account ends, so whoever was in must log in again."""
+    now = now or utc_now()
+    user = session.get(UserAccount, user_id)
+    if user is not None:
+        _start_afresh(session, user, None, now)
+
+
+def _start_afresh(session: Session, user: UserAccount, locked_until: datetime | None, now: datetime) -> None:
     user.failed_attempts = 0
-    user.locked_until = now + LOCKOUT
+    user.locked_until = locked_until
     session.add(user)
-    return LoginResult(error="auth.locked", locked_minutes=_minutes_left(user.locked_until, now))
+    session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+    revoke_all_sessions(session, user.id, now)
 
 
-def _minutes_left(until: datetime, now: datetime) -> int:
+def minutes_left(until: datetime, now: datetime) -> int:
     return max(1, -(-int((until - now).total_seconds()) // 60))
 
 
@@ -206,7 +363,7 @@ def authenticate(session: Session, token: str | None, now: datetime | None = Non
     if str(row.user_id) != claims["sub"]:
         return None
     user = session.get(UserAccount, row.user_id)
-    if user is None:
+    if user is None or is_locked(user, now):
         return None
     return Principal(
         user_id=user.id,

@@ -3,6 +3,12 @@
 Every handler re-authenticates; the service decides what the caller may do. What the
 customer confirmed (form, fingerprint, idempotency key) and the step-up grant are kept
 in backend-only variables, so the browser can neither see nor forge them.
+
+Step-up: a money action's password is checked on confirm, for exactly the request being
+confirmed (its kind, key and fingerprint). The profile page checks it before showing the
+form; that grant is for ``update_profile`` only and is bound to the reviewed request on
+confirm. A grant is dropped once used and whenever the page loads another action, and
+the service refuses any grant that is not for the request it is asked to run.
 """
 
 from __future__ import annotations
@@ -116,6 +122,8 @@ class ActionState(SessionState):
         self.submitting, self._form, self._fingerprint, self._key = False, {}, "", ""
         self.fraud_guard, self.watermark, self._fraud_ack_at = False, "", ""
         self._clear_error()
+        if kind is not ActionKind.UPDATE_PROFILE or not self._grant_valid(principal):
+            self._grant = None  # a check made for another action never carries over
         if kind is None:
             self.found, self.kind, self.loaded = False, "", True
             return events
@@ -157,7 +165,12 @@ class ActionState(SessionState):
         return events
 
     def _grant_valid(self, principal) -> bool:
-        return self._grant is not None and self._grant.valid_for(principal, utc_now())
+        """The profile page's check (made before its form) still holds."""
+        return (
+            self._grant is not None
+            and self._grant.request_key is None
+            and self._grant.covers(principal, ActionKind.UPDATE_PROFILE, utc_now())
+        )
 
     def _prefill_for_choice(self):
         row = next((r for r in self.choices if r["key"] == self.selected_one), None)
@@ -215,7 +228,9 @@ class ActionState(SessionState):
             return events
         try:
             with session_scope() as session:
-                self._grant = step_up.verify_password_again(session, principal, _password(form_data))
+                self._grant = step_up.verify_password_again(
+                    session, principal, _password(form_data), kind=ActionKind.UPDATE_PROFILE
+                )
         except Rejected as rejected:
             self._fail(rejected)
             return events
@@ -250,7 +265,9 @@ class ActionState(SessionState):
         self._key = request_service.new_idempotency_key()  # one key per reviewed request
         self.review_lines = action_views.review_rows(result.lines)
         spec = request_service.ACTIONS[kind]
-        self.needs_password = spec.needs_step_up and not self._grant_valid(principal)
+        self.needs_password = spec.needs_step_up and not (
+            kind is ActionKind.UPDATE_PROFILE and self._grant_valid(principal)
+        )
         self.step = "review"
         return events
 
@@ -274,12 +291,8 @@ class ActionState(SessionState):
         self.submitting = True
         yield
         try:
-            if request_service.ACTIONS[kind].needs_step_up and not self._grant_valid(principal):
-                with session_scope() as session:
-                    self._grant = step_up.verify_password_again(session, principal, _password(form_data))
-            view = request_service.submit(
-                principal, kind, self._form, self._key, self._fingerprint, self._grant, today()
-            )
+            grant = self._grant_for_this_request(principal, kind, _password(form_data))
+            view = request_service.submit(principal, kind, self._form, self._key, self._fingerprint, grant, today())
         except Rejected as rejected:
             self._fail(rejected)
             self.submitting = False
@@ -290,13 +303,26 @@ class ActionState(SessionState):
             self.submitting = False
             yield rx.redirect("/login")
             return
-        # Each money action needs its own identity check.
+        # A grant is good for one request: the next action needs its own check.
         self._grant = None
         self._clear_error()
         self.result = action_views.request_row(view)
         self.result_lines = action_views.review_rows(view.lines)
         self.step = "done"
         self.submitting = False
+
+    def _grant_for_this_request(self, principal, kind: ActionKind, password: str):
+        """A password typed on the review is checked for exactly the request reviewed;
+        without one, only the profile page's earlier check can serve, bound now to this
+        request. Whether a grant is good enough is the service's decision."""
+        if not request_service.ACTIONS[kind].needs_step_up:
+            return None
+        if password:
+            with session_scope() as session:
+                return step_up.verify_password_again(
+                    session, principal, password, kind=kind, request_key=self._key, fingerprint=self._fingerprint
+                )
+        return step_up.bind(self._grant, kind, self._key, self._fingerprint)
 
 
 class RequestsState(SessionState):

@@ -144,7 +144,7 @@ def test_the_loan_fraud_guard(page, db):
     page.goto("/act/take_loan")
     expect(page.locator("#fraud-warning")).to_be_visible()
     expect(page.locator("#amount")).to_have_count(0)  # no form before the acknowledgement
-    expect(page.locator("#fraud-guide")).to_have_attribute("href", "/guides/scam")
+    expect(page.locator("#fraud-guide")).to_have_attribute("href", "/guides/spot_scam")
     audit(page, "fraud-warning")
     page.locator("#fraud-continue").click()  # not ticked: the browser and the server refuse
     expect(page.locator("#amount")).to_have_count(0)

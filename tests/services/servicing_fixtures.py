@@ -84,9 +84,12 @@ class World:
         with session_scope(self.engine) as s:
             return auth.authenticate(s, token, NOW)
 
-    def grant(self, principal: auth.Principal) -> step_up.StepUpGrant:
+    def grant(self, principal: auth.Principal, kind, key=None, fingerprint=None, now=NOW) -> step_up.StepUpGrant:
+        """A step-up check for ``kind`` and, given a key and fingerprint, that one request."""
         with session_scope(self.engine) as s:
-            return step_up.verify_password_again(s, principal, PASSWORD, NOW)
+            return step_up.verify_password_again(
+                s, principal, PASSWORD, now, kind=kind, request_key=key, fingerprint=fingerprint
+            )
 
     def manager(self) -> auth.Principal:
         return auth.Principal(
@@ -99,17 +102,25 @@ class World:
     def review(self, principal, kind, form, today: date = TODAY):
         return requests.review(principal, kind, form, today, engine=self.engine)
 
-    def submit(self, principal, kind, form, rv=None, grant=None, key=None, today: date = TODAY, now=NOW):
+    def stepped_up(self, principal, kind, rv) -> tuple[str, step_up.StepUpGrant]:
+        """A fresh key and a step-up check made for exactly that reviewed request (done
+        before a race, so the racing threads only submit)."""
+        key = requests.new_idempotency_key()
+        return key, self.grant(principal, kind, key, rv.fingerprint)
+
+    def submit(self, principal, kind, form, rv=None, grant=None, key=None, today: date = TODAY, now=NOW,
+               step_up=False):
+        """``step_up=True``: the password is checked for exactly this request first, as the
+        page does on confirm; otherwise ``grant`` (None: no check) is passed as given."""
         rv = rv if rv is not None else self.review(principal, kind, form, today)
-        return requests.submit(
-            principal, kind, form, key or requests.new_idempotency_key(), rv.fingerprint, grant, today,
-            now=now, engine=self.engine,
-        )
+        key = key or requests.new_idempotency_key()
+        if step_up:
+            grant = self.grant(principal, kind, key, rv.fingerprint, now=now)
+        return requests.submit(principal, kind, form, key, rv.fingerprint, grant, today, now=now, engine=self.engine)
 
     def act(self, kind, form, principal=None, today: date = TODAY):
         """Review, step up and submit, as the page does."""
-        principal = principal or self.principal()
-        return self.submit(principal, kind, form, grant=self.grant(principal), today=today)
+        return self.submit(principal or self.principal(), kind, form, today=today, step_up=True)
 
     # ------------------------------------------------------------------ reading back
 

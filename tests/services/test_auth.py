@@ -4,8 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from jose import jwt
 
-from portal.data.db import session_scope
-from portal.data.tables import AuthSession
+from sqlmodel import select
+
+from portal.data.db import make_engine, session_scope
+from portal.data.tables import AuthSession, LoginFailure, UserAccount
+from portal.i18n.catalog import translate
 from portal.domain.clock import utc_now
 from portal.services import auth
 from tests.services.conftest import PASSWORD
@@ -45,23 +48,219 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(engine):
     assert _login(engine, username="", password="").error == "auth.empty"
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(engine):
-    now = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
-    for attempt in range(4):
-        assert _login(engine, password="wrong", now=now).error == "auth.invalid", attempt
-    locked = _login(engine, password="wrong", now=now)
-    assert locked.error == "auth.locked" and locked.locked_minutes == 15
-    assert _login(engine, now=now + timedelta(minutes=5)).error == "auth.locked"
-    assert _login(engine, now=now + timedelta(minutes=16)).ok
+# ---------------------------------------------------------------- lockout and throttle
+
+T0 = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
 
 
-def test_a_success_resets_the_failure_count(engine):
-    now = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
+def _attempt(engine, client, username="alice", password="wrong", now=T0):
+    with session_scope(engine) as s:
+        return auth.login(s, username, password, now, client=client)
+
+
+def _alice(engine) -> UserAccount:
+    with session_scope(engine) as s:
+        user = s.exec(select(UserAccount).where(UserAccount.username == "alice")).one()
+        s.expunge(user)
+        return user
+
+
+def _lock_alice_from_three_addresses(engine, now=T0):
+    """Two strikes from each of two addresses and one from a third: five, a lock."""
+    for client, times in (("10.0.0.1", 2), ("10.0.0.2", 2), ("10.0.0.3", 1)):
+        for _ in range(times):
+            assert _attempt(engine, client, now=now).error == "auth.invalid"
+
+
+def test_unknown_user_wrong_password_and_locked_account_get_one_answer(engine):
+    _lock_alice_from_three_addresses(engine)
+    assert _alice(engine).locked_until == T0 + timedelta(minutes=15)
+    answers = [
+        _attempt(engine, "192.0.2.1", username="nobody"),
+        _attempt(engine, "192.0.2.2", username="bob"),  # wrong password, bob not locked
+        _attempt(engine, "192.0.2.3", password="wrong"),  # alice, locked
+        _attempt(engine, "192.0.2.4", password=PASSWORD),  # alice, locked, right password
+    ]
+    assert [(a.error, a.token, a.retry_after_seconds, a.params) for a in answers] == [("auth.invalid", None, 0, {})] * 4
+    assert translate("zh", "auth.invalid") == "用户名或密码不正确；多次输错后账户会暂时锁定，请稍后再试。"
+    assert translate("en", "auth.invalid").startswith("Wrong username or password. After several failed attempts")
+    # Once the lock is over the right password works again, from any address.
+    assert _attempt(engine, "192.0.2.4", password=PASSWORD, now=T0 + timedelta(minutes=15)).ok
+
+
+def test_every_checked_attempt_costs_exactly_one_password_verification(engine, monkeypatch):
+    """Timing, counted instead of timed: each answer runs one verification, against the
+    account's hash or the throwaway one; a throttled attempt runs none, whoever it names."""
+    calls: list[str] = []
+    real = auth.verify_password
+
+    def counting(password, password_hash):
+        calls.append(password_hash)
+        return real(password, password_hash)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    _lock_alice_from_three_addresses(engine)
+    alice_hash = _alice(engine).password_hash
+    calls.clear()
+    cases = [
+        ("nobody", "wrong", auth._DUMMY_HASH),
+        ("bob", "wrong", alice_hash),  # every fixture user shares one hash
+        ("alice", "wrong", alice_hash),  # locked
+        ("alice", PASSWORD, alice_hash),  # locked, right password: still verified, still refused
+        ("bob", PASSWORD, alice_hash),  # a success
+    ]
+    for i, (username, password, expected_hash) in enumerate(cases):
+        calls.clear()
+        _attempt(engine, f"198.51.100.{i}", username=username, password=password)
+        assert calls == [expected_hash], username
+    # A throttled address is answered before anything is looked up or verified.
+    for _ in range(5):
+        _attempt(engine, "203.0.113.9", username="nobody")
+    calls.clear()
+    for username in ("nobody", "alice", "bob"):
+        answer = _attempt(engine, "203.0.113.9", username=username, password=PASSWORD)
+        assert (answer.error, answer.retry_after_seconds) == ("auth.throttled", 2)
+    assert calls == []
+
+
+def test_an_address_waits_longer_and_longer_and_the_answer_names_no_account(engine):
+    # Waits after the n-th failure in a row: none for 1-4, then 2**(n-4) s, at most 15 min.
+    expected = [0, 0, 0, 0, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900]
+    now, waits = T0, []
+    for n, _ in enumerate(expected):
+        username = "nobody" if n % 2 else "alice"  # known and unknown names count alike
+        answer = _attempt(engine, "203.0.113.7", username=username, now=now)
+        assert answer.error == "auth.invalid"
+        waits.append(answer.retry_after_seconds)
+        if answer.retry_after_seconds:
+            # Until the wait is over even the right password is not checked.
+            early = _attempt(engine, "203.0.113.7", password=PASSWORD,
+                             now=now + timedelta(seconds=answer.retry_after_seconds - 1))
+            assert (early.error, early.token, early.retry_after_seconds) == ("auth.throttled", None, 1)
+            assert early.params == {"seconds": "1"}
+        now += timedelta(seconds=answer.retry_after_seconds)
+    assert waits == expected
+    assert translate("zh", "auth.throttled", seconds=900) == "尝试过于频繁，请 900 秒后再试。"
+    assert translate("en", "auth.throttled", seconds=2) == "Too many attempts from this device. Please wait 2 seconds."
+    # Quiet for 15 minutes after the last wait: the address starts afresh.
+    fresh = _attempt(engine, "203.0.113.7", now=now + timedelta(minutes=15))
+    assert (fresh.error, fresh.retry_after_seconds) == ("auth.invalid", 0)
+
+
+def test_callers_without_an_address_share_one_bucket(engine):
+    for _ in range(5):
+        _attempt(engine, None, username="nobody")
+    assert _attempt(engine, None, username="bob", password=PASSWORD).error == "auth.throttled"
+    assert _attempt(engine, "", username="bob", password=PASSWORD).error == "auth.throttled"
+    assert _attempt(engine, "192.0.2.50", username="bob", password=PASSWORD).ok
+
+
+def test_one_address_cannot_lock_the_customer_out(engine):
+    """Forty wrong passwords from one address: it is throttled from the fifth on, the
+    account is never locked, and the customer logs in from elsewhere all along."""
+    now, failures, throttled = T0, 0, 0
+    while failures < 40:
+        answer = _attempt(engine, "6.6.6.6", now=now)
+        failures += 1
+        wait = 0 if failures < 5 else min(2 ** (failures - 4), 900)
+        assert (answer.error, answer.retry_after_seconds) == ("auth.invalid", wait), failures
+        if wait:
+            # Tried again at once, even with the right password: not checked at all.
+            assert _attempt(engine, "6.6.6.6", password=PASSWORD, now=now).error == "auth.throttled"
+            throttled += 1
+        assert _alice(engine).locked_until is None, failures
+        if failures == 5:
+            assert _attempt(engine, "192.0.2.10", password=PASSWORD, now=now).ok
+        now += timedelta(seconds=wait)
+    assert throttled == 36
+    assert _attempt(engine, "192.0.2.10", password=PASSWORD, now=now).ok
+
+
+def test_failures_from_several_addresses_lock_the_account_for_fifteen_minutes(engine):
+    # One address adds at most two strikes, however many times it fails.
     for _ in range(4):
-        _login(engine, password="wrong", now=now)
-    assert _login(engine, now=now).ok
-    for _ in range(4):
-        assert _login(engine, password="wrong", now=now).error == "auth.invalid"
+        _attempt(engine, "10.0.0.1")
+    for _ in range(2):
+        _attempt(engine, "10.0.0.2")
+    assert _alice(engine).locked_until is None  # 2 + 2 strikes
+    assert _attempt(engine, "10.0.0.3").error == "auth.invalid"  # the fifth strike
+    assert _alice(engine).locked_until == T0 + timedelta(minutes=15)
+    assert _attempt(engine, "192.0.2.20", password=PASSWORD, now=T0 + timedelta(minutes=14)).error == "auth.invalid"
+    assert _attempt(engine, "192.0.2.20", password=PASSWORD, now=T0 + timedelta(minutes=15)).ok
+    # The count started afresh with the lock.
+    assert _alice(engine).failed_attempts == 0
+    with session_scope(engine) as s:
+        assert s.exec(select(LoginFailure)).all() == []
+
+
+def test_strikes_only_count_within_the_lock_window(engine):
+    for client in ("10.0.0.1", "10.0.0.2"):
+        _attempt(engine, client)
+        _attempt(engine, client)
+    assert _attempt(engine, "10.0.0.3", now=T0 + timedelta(minutes=16)).error == "auth.invalid"
+    assert _alice(engine).locked_until is None  # the first four strikes have expired
+
+
+def test_a_success_resets_the_account_count(engine):
+    for client in ("10.0.0.1", "10.0.0.2"):
+        _attempt(engine, client)
+        _attempt(engine, client)
+    assert _attempt(engine, "10.0.0.3", password=PASSWORD).ok
+    for client in ("10.0.0.4", "10.0.0.5"):
+        _attempt(engine, client)
+        _attempt(engine, client)
+    assert _alice(engine).locked_until is None  # 4 strikes since the success, not 8
+
+
+def test_a_lock_ends_the_accounts_sessions(engine):
+    token = _login(engine, now=T0).token
+    other = _login(engine, username="bob", now=T0).token
+    assert _who(engine, token, T0).username == "alice"
+    _lock_alice_from_three_addresses(engine)
+    assert _who(engine, token, T0 + timedelta(minutes=1)) is None
+    assert _who(engine, token, T0 + timedelta(minutes=20)) is None  # revoked, not just locked
+    assert _who(engine, other, T0 + timedelta(minutes=1)).username == "bob"
+    with session_scope(engine) as s:
+        rows = s.exec(select(AuthSession).where(AuthSession.user_id == _alice(engine).id)).all()
+        assert [r.revoked_at for r in rows] == [T0]
+
+
+def test_authenticate_refuses_a_session_of_a_locked_account(engine):
+    token = _login(engine, now=T0).token
+    with session_scope(engine) as s:
+        user = s.exec(select(UserAccount).where(UserAccount.username == "alice")).one()
+        user.locked_until = T0 + timedelta(minutes=15)  # locked some other way, session not revoked
+    assert _who(engine, token, T0 + timedelta(minutes=1)) is None
+    assert _who(engine, token, T0 + timedelta(minutes=15)).username == "alice"
+
+
+def test_unlocking_an_account_ends_its_sessions_too(engine):
+    token = _login(engine, now=T0).token
+    _lock_alice_from_three_addresses(engine, now=T0 + timedelta(minutes=1))
+    with session_scope(engine) as s:
+        auth.unlock_account(s, _alice(engine).id, T0 + timedelta(minutes=2))
+    assert _alice(engine).locked_until is None
+    assert _who(engine, token, T0 + timedelta(minutes=3)) is None
+    assert _attempt(engine, "192.0.2.30", password=PASSWORD, now=T0 + timedelta(minutes=3)).ok
+
+
+def test_the_throttle_is_shared_by_every_worker(engine):
+    """Another engine (another worker process) on the same database sees the wait."""
+    second = make_engine(engine.url.render_as_string(hide_password=False)).execution_options(
+        **engine.get_execution_options()
+    )
+    try:
+        for _ in range(5):
+            assert _attempt(engine, "203.0.113.77", username="nobody").error == "auth.invalid"
+        answer = _attempt(second, "203.0.113.77", username="bob", password=PASSWORD)
+        assert (answer.error, answer.retry_after_seconds) == ("auth.throttled", 2)
+        # And failures through both count together.
+        for _ in range(2):
+            _attempt(second, "203.0.113.78", username="nobody")
+            _attempt(engine, "203.0.113.78", username="nobody")
+        assert _attempt(second, "203.0.113.78", username="nobody").retry_after_seconds == 2
+    finally:
+        second.dispose()
 
 
 def test_expired_token_is_refused(engine):

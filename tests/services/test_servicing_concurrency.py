@@ -41,9 +41,11 @@ def _race(world, kind, forms):
     """Each form reviewed first (so all are decided on the same figures), then all
     submitted at the same moment under different keys. Returns (wins, refusals)."""
     carol = world.principal()
-    grant = world.grant(carol)
     reviews = [world.review(carol, kind, form) for form in forms]
-    results = together(len(forms), lambda i: world.submit(carol, kind, forms[i], rv=reviews[i], grant=grant))
+    ready = [world.stepped_up(carol, kind, rv) for rv in reviews]
+    results = together(
+        len(forms), lambda i: world.submit(carol, kind, forms[i], rv=reviews[i], key=ready[i][0], grant=ready[i][1])
+    )
     unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, Rejected)]
     assert unexpected == []
     wins = [r for r in results if not isinstance(r, Exception)]
@@ -145,7 +147,6 @@ def test_two_full_repayments_of_one_loan_repay_it_once(world):
 
 def test_different_actions_of_one_customer_at_once_all_succeed_on_one_chain(world):
     carol = world.principal()
-    grant = world.grant(carol)
     jobs = [
         ("take_loan", {"policy": "P-C-WL", "amount": "1000", "term_months": 3}),
         ("withdraw", {"policy": "P-C-UL", "amount": "1000"}),
@@ -154,9 +155,11 @@ def test_different_actions_of_one_customer_at_once_all_succeed_on_one_chain(worl
         ("pay_premium", {"policies": ["P-C-END"]}),
     ]
     reviews = [world.review(carol, kind, form) for kind, form in jobs]
+    ready = [world.stepped_up(carol, kind, rv) for (kind, _form), rv in zip(jobs, reviews)]
 
     results = together(
-        len(jobs), lambda i: world.submit(carol, jobs[i][0], jobs[i][1], rv=reviews[i], grant=grant)
+        len(jobs),
+        lambda i: world.submit(carol, jobs[i][0], jobs[i][1], rv=reviews[i], key=ready[i][0], grant=ready[i][1]),
     )
 
     assert [getattr(r, "status", r) for r in results] == ["completed"] * len(jobs)
@@ -166,16 +169,16 @@ def test_different_actions_of_one_customer_at_once_all_succeed_on_one_chain(worl
 
 def test_two_customers_acting_at_once_keep_both_chains_intact(world):
     carol, bob = world.principal("carol"), world.principal("bob")
-    grants = {carol.username: world.grant(carol), bob.username: world.grant(bob)}
     jobs = [
         (carol, {"policy": "P-C-WL", "amount": "1000", "term_months": 3}),
         (bob, {"policy": "P-BOB-1", "amount": "1000", "term_months": 3}),
     ] * 2
     reviews = [world.review(who, "take_loan", form) for who, form in jobs[:2]] * 2
+    ready = [world.stepped_up(who, "take_loan", rv) for (who, _form), rv in zip(jobs, reviews)]
 
     results = together(
         len(jobs),
-        lambda i: world.submit(jobs[i][0], "take_loan", jobs[i][1], rv=reviews[i], grant=grants[jobs[i][0].username]),
+        lambda i: world.submit(jobs[i][0], "take_loan", jobs[i][1], rv=reviews[i], key=ready[i][0], grant=ready[i][1]),
     )
 
     assert sum(not isinstance(r, Exception) for r in results) == 2  # one per customer
@@ -186,7 +189,7 @@ def test_two_customers_acting_at_once_keep_both_chains_intact(world):
 def test_release_and_cancel_at_the_same_moment_do_exactly_one_of_the_two(world):
     carol = world.principal()
     held = world.submit(carol, "take_loan", {"policy": "P-C-BIG", "amount": "150000", "term_months": 6},
-                        grant=world.grant(carol))
+                        step_up=True)
     tomorrow, later = TODAY + timedelta(days=1), NOW + timedelta(days=1)
 
     def work(i):
@@ -246,14 +249,14 @@ def test_a_competitor_committing_while_figures_are_read_cannot_double_spend(worl
     """The submission reads its figures, the competitor commits, the submission reads
     the version it will guard with: the guard must still see the competitor's change."""
     carol = world.principal()
-    grant = world.grant(carol)
     form = CASES[kind]
     mine, theirs = world.review(carol, kind, form), world.review(carol, kind, form)
+    (my_key, my_grant), (their_key, their_grant) = world.stepped_up(carol, kind, mine), world.stepped_up(carol, kind, theirs)
     competitor = _interleave(monkeypatch, "payout_account",
-                             lambda: world.submit(carol, kind, form, rv=theirs, grant=grant))
+                             lambda: world.submit(carol, kind, form, rv=theirs, key=their_key, grant=their_grant))
 
     with pytest.raises(Rejected) as refused:
-        world.submit(carol, kind, form, rv=mine, grant=grant)
+        world.submit(carol, kind, form, rv=mine, key=my_key, grant=my_grant)
 
     assert competitor and getattr(competitor[0], "status", competitor[0]) == "completed"
     assert refused.value.code in LOSING_CODES[kind]
@@ -273,7 +276,7 @@ def test_a_competitor_committing_while_figures_are_read_cannot_double_spend(worl
 def test_a_cancel_committing_while_a_held_loan_is_released_wins(world, monkeypatch):
     carol = world.principal()
     held = world.submit(carol, "take_loan", {"policy": "P-C-BIG", "amount": "150000", "term_months": 6},
-                        grant=world.grant(carol))
+                        step_up=True)
     later = NOW + timedelta(days=1)
     cancelled = _interleave(monkeypatch, "picture",
                             lambda: requests.cancel(carol, held.request_no, now=later, engine=world.engine))
@@ -304,7 +307,6 @@ def test_two_actions_of_one_customer_never_deadlock_on_postgresql(world, monkeyp
     FOR UPDATE lock, two actions of one customer, each holding the first and waiting for
     the second, would deadlock (PostgreSQL aborts one after a second and it retries)."""
     carol = world.principal()
-    grant = world.grant(carol)
     loan = {"policy": "P-C-WL", "amount": "1000", "term_months": 3}
     withdrawal = {"policy": "P-C-UL", "amount": "1000"}
     loan_review, withdrawal_review = world.review(carol, "take_loan", loan), world.review(carol, "withdraw", withdrawal)
@@ -331,7 +333,7 @@ def test_two_actions_of_one_customer_never_deadlock_on_postgresql(world, monkeyp
         if not other:
             worker = threading.Thread(
                 target=lambda: other.append(
-                    world.submit(carol, "withdraw", withdrawal, rv=withdrawal_review, grant=grant)
+                    world.submit(carol, "withdraw", withdrawal, rv=withdrawal_review, step_up=True)
                 )
             )
             worker.start()
@@ -339,7 +341,7 @@ def test_two_actions_of_one_customer_never_deadlock_on_postgresql(world, monkeyp
         return real_apply(*args)
 
     monkeypatch.setattr(spec, "apply", apply_after_the_other_action)
-    mine = world.submit(carol, "take_loan", loan, rv=loan_review, grant=grant)
+    mine = world.submit(carol, "take_loan", loan, rv=loan_review, step_up=True)
 
     assert [e for e in errors if "deadlock" in e.lower()] == []
     assert mine.status == "completed" and other and other[0].status == "completed"

@@ -78,10 +78,10 @@ def _run(world, kind, form, *, grant=True, today=TODAY):
     """Log in and step up first (their rows are not the action's), then review and submit,
     returning (result, review, table change, figures before, figures after)."""
     carol = world.principal()
-    the_grant = world.grant(carol) if grant else None
     rv = world.review(carol, kind, form, today)
+    key, the_grant = world.stepped_up(carol, kind, rv) if grant else (None, None)
     before, rollup_before = _tables(world), world.rollup(today=today)
-    result = world.submit(carol, kind, form, rv=rv, grant=the_grant, today=today)
+    result = world.submit(carol, kind, form, rv=rv, key=key, grant=the_grant, today=today)
     change = Change(before, _tables(world))
     assert world.chain_is_clean()
     return result, rv, change, rollup_before, world.rollup(today=today)

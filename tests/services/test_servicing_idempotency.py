@@ -26,9 +26,9 @@ def _counts(world) -> dict[str, int]:
 
 def test_the_same_loan_key_twice_lends_once(world):
     carol = world.principal()
-    grant = world.grant(carol)
     rv = world.review(carol, "take_loan", LOAN)
     key = requests.new_idempotency_key()
+    grant = world.grant(carol, "take_loan", key, rv.fingerprint)
 
     first = world.submit(carol, "take_loan", LOAN, rv=rv, grant=grant, key=key)
     after_first = world.dump()
@@ -48,9 +48,9 @@ def test_the_same_loan_key_twice_lends_once(world):
 
 def test_the_same_premium_key_twice_pays_once(world):
     carol = world.principal()
-    grant = world.grant(carol)
     rv = world.review(carol, "pay_premium", PREMIUM)
     key = requests.new_idempotency_key()
+    grant = world.grant(carol, "pay_premium", key, rv.fingerprint)
 
     first = world.submit(carol, "pay_premium", PREMIUM, rv=rv, grant=grant, key=key)
     before_replay, dump_before_replay = _counts(world), world.dump()
@@ -67,9 +67,9 @@ def test_a_replay_is_answered_even_after_the_figures_moved_on(world):
     """The repeat of a completed request returns it; it is not re-checked, re-reviewed
     nor refused as 'figures changed', and no step-up is needed to read it back."""
     carol = world.principal()
-    grant = world.grant(carol)
     rv = world.review(carol, "take_loan", LOAN)
     key = requests.new_idempotency_key()
+    grant = world.grant(carol, "take_loan", key, rv.fingerprint)
     first = world.submit(carol, "take_loan", LOAN, rv=rv, grant=grant, key=key)
     world.act("take_loan", {"policy": "P-C-WL", "amount": "5000", "term_months": 3})  # headroom moves
 
@@ -80,10 +80,10 @@ def test_a_replay_is_answered_even_after_the_figures_moved_on(world):
 
 def test_a_held_loan_key_twice_holds_once(world):
     carol = world.principal()
-    grant = world.grant(carol)
     form = {"policy": "P-C-BIG", "amount": "150000", "term_months": 6}
     rv = world.review(carol, "take_loan", form)
     key = requests.new_idempotency_key()
+    grant = world.grant(carol, "take_loan", key, rv.fingerprint)
     first = world.submit(carol, "take_loan", form, rv=rv, grant=grant, key=key)
     second = world.submit(carol, "take_loan", form, rv=rv, grant=grant, key=key)
     assert (first.status, second.status, second.replayed) == ("under_review", "under_review", True)
@@ -94,9 +94,9 @@ def test_a_held_loan_key_twice_holds_once(world):
 
 def test_five_threads_with_one_key_make_one_request(world):
     carol = world.principal()
-    grant = world.grant(carol)
     rv = world.review(carol, "take_loan", LOAN)
     key = requests.new_idempotency_key()
+    grant = world.grant(carol, "take_loan", key, rv.fingerprint)
 
     results = together(5, lambda _i: world.submit(carol, "take_loan", LOAN, rv=rv, grant=grant, key=key))
 
@@ -112,9 +112,9 @@ def test_five_threads_with_one_key_make_one_request(world):
 
 def test_five_threads_with_one_key_pay_a_premium_once(world):
     carol = world.principal()
-    grant = world.grant(carol)
     rv = world.review(carol, "pay_premium", PREMIUM)
     key = requests.new_idempotency_key()
+    grant = world.grant(carol, "pay_premium", key, rv.fingerprint)
 
     results = together(5, lambda _i: world.submit(carol, "pay_premium", PREMIUM, rv=rv, grant=grant, key=key))
 
@@ -128,20 +128,19 @@ def test_five_threads_with_one_key_pay_a_premium_once(world):
 
 def test_the_same_key_with_another_form_is_refused_and_changes_nothing(world):
     carol = world.principal()
-    grant = world.grant(carol)
     key = requests.new_idempotency_key()
-    world.submit(carol, "take_loan", LOAN, grant=grant, key=key)
+    world.submit(carol, "take_loan", LOAN, key=key, step_up=True)
     before = world.dump()
 
     other_amount = {**LOAN, "amount": "2000"}
     rv_other = world.review(carol, "take_loan", other_amount)
     assert rejected_code(
-        lambda: world.submit(carol, "take_loan", other_amount, rv=rv_other, grant=grant, key=key)
+        lambda: world.submit(carol, "take_loan", other_amount, rv=rv_other, key=key, step_up=True)
     ) == "error.key_reused"
     # Another kind of action under the same key.
     rv_premium = world.review(carol, "pay_premium", PREMIUM)
     assert rejected_code(
-        lambda: world.submit(carol, "pay_premium", PREMIUM, rv=rv_premium, grant=grant, key=key)
+        lambda: world.submit(carol, "pay_premium", PREMIUM, rv=rv_premium, key=key, step_up=True)
     ) == "error.key_reused"
     assert world.dump() == before
 
@@ -150,9 +149,9 @@ def test_keys_belong_to_one_customer(world):
     """Bob using the string Carol used is a different request, not a replay of hers."""
     carol, bob = world.principal("carol"), world.principal("bob")
     key = requests.new_idempotency_key()
-    mine = world.submit(carol, "take_loan", LOAN, grant=world.grant(carol), key=key)
+    mine = world.submit(carol, "take_loan", LOAN, key=key, step_up=True)
     his_form = {"policy": "P-BOB-1", "amount": "1000", "term_months": 6}
-    his = world.submit(bob, "take_loan", his_form, grant=world.grant(bob), key=key)
+    his = world.submit(bob, "take_loan", his_form, key=key, step_up=True)
     assert not his.replayed and his.request_no != mine.request_no
     assert his.policy_no == "P-BOB-1"
     assert len(world.rows(t.ServiceRequest)) == 2
@@ -166,8 +165,8 @@ MALFORMED_KEYS = [
 
 def test_a_malformed_key_is_a_bad_request_and_changes_nothing(world):
     carol = world.principal()
-    grant = world.grant(carol)
     rv = world.review(carol, "take_loan", LOAN)
+    grant = world.grant(carol, "take_loan", requests.new_idempotency_key(), rv.fingerprint)
     before = world.dump()
     for key in MALFORMED_KEYS:
         code = rejected_code(
@@ -178,18 +177,18 @@ def test_a_malformed_key_is_a_bad_request_and_changes_nothing(world):
     assert world.dump() == before
     # The limits themselves are fine: 16 and 64 characters of [A-Za-z0-9_-].
     for key in ("a" * 16, "Z_-9" * 16):
-        assert world.submit(carol, "take_loan", LOAN, rv=world.review(carol, "take_loan", LOAN), grant=grant,
-                            key=key).replayed is False
+        assert world.submit(carol, "take_loan", LOAN, rv=world.review(carol, "take_loan", LOAN), key=key,
+                            step_up=True).replayed is False
 
 
 def test_other_malformed_submissions_are_bad_requests(world):
     carol = world.principal()
-    grant = world.grant(carol)
     rv = world.review(carol, "take_loan", LOAN)
     key = requests.new_idempotency_key()
+    grant = world.grant(carol, "take_loan", key, rv.fingerprint)
     before = world.dump()
 
-    def submit(kind="take_loan", form=LOAN, fingerprint=rv.fingerprint):
+    def submit(kind="take_loan", form=LOAN, fingerprint=rv.fingerprint, grant=grant):
         return lambda: requests.submit(carol, kind, form, key, fingerprint, grant, TODAY, now=NOW,
                                        engine=world.engine)
 
@@ -199,7 +198,11 @@ def test_other_malformed_submissions_are_bad_requests(world):
     assert rejected_code(submit(kind=None)) == "error.bad_request"
     assert rejected_code(submit(form=["P-C-WL", "1000"])) == "error.bad_request"
     assert rejected_code(submit(form=None)) == "error.bad_request"
-    assert rejected_code(submit(fingerprint="0" * 64)) == "error.figures_changed"
+    # A fingerprint the figures do not give (with a step-up made for it: a step-up for
+    # another fingerprint is refused before the figures are even read).
+    assert rejected_code(submit(fingerprint="0" * 64)) == "error.step_up_required"
+    wrong_figures = world.grant(carol, "take_loan", key, "0" * 64)
+    assert rejected_code(submit(fingerprint="0" * 64, grant=wrong_figures)) == "error.figures_changed"
     assert world.dump() == before
     # The key was never used, so it still works.
     assert submit()().replayed is False
@@ -209,9 +212,9 @@ def test_a_double_click_that_lands_mid_review_is_answered_with_the_first_request
     """The second click looks its key up before the first commits, then reads figures the
     first has already changed: it must get the first request back, not 'figures changed'."""
     carol = world.principal()
-    grant = world.grant(carol)
     rv = world.review(carol, "take_loan", LOAN)
     key = requests.new_idempotency_key()
+    grant = world.grant(carol, "take_loan", key, rv.fingerprint)
     first: list = []
     real = lookup.policy_versions
     main = threading.current_thread()

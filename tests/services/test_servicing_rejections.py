@@ -7,6 +7,7 @@ after each refused review and submission.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -30,19 +31,25 @@ class Refusals:
     def __init__(self, world, principal=None, grant=None):
         self.world = world
         self.principal = principal or world.principal()
-        self.grant = grant if grant is not None else world.grant(self.principal)
+        # A passed step-up, re-bound below to each submission, so that what is refused is
+        # the input under test and never the step-up.
+        self.grant = grant if grant is not None else world.grant(self.principal, "take_loan")
         self.before = world.dump()
 
     def expect(self, code, kind, form, *, review=True, fingerprint=None, grant="default", now=NOW,
-               principal=None):
+               principal=None, key=None):
         who = principal or self.principal
         label = f"{kind} {form!r}"
         if review:
             assert rejected_code(lambda: self.world.review(who, kind, form)) == code, label
-        used_grant = self.grant if grant == "default" else grant
+        key = key or requests.new_idempotency_key()
+        fingerprint = fingerprint or ANY_FINGERPRINT
+        used_grant = (
+            replace(self.grant, kind=kind, request_key=key, fingerprint=fingerprint) if grant == "default" else grant
+        )
         got = rejected_code(
-            lambda: requests.submit(who, kind, form, requests.new_idempotency_key(), fingerprint or ANY_FINGERPRINT,
-                                    used_grant, TODAY, now=now, engine=self.world.engine)
+            lambda: requests.submit(who, kind, form, key, fingerprint, used_grant, TODAY, now=now,
+                                    engine=self.world.engine)
         )
         assert got == code, label
         assert self.world.dump() == self.before, f"{label} changed the database"
@@ -122,7 +129,7 @@ def test_another_customers_records_are_answered_as_missing(world):
     # Bob's request number is not Carol's to see or cancel.
     bob = world.principal("bob")
     bobs = world.submit(bob, "take_loan", {"policy": "P-BOB-1", "amount": "1000", "term_months": 6},
-                        grant=world.grant(bob))
+                        step_up=True)
     before = world.dump()
     assert rejected_code(lambda: requests.cancel(r.principal, bobs.request_no, now=NOW, engine=world.engine)) \
         == "error.request_not_found"
@@ -189,7 +196,8 @@ def test_malformed_forms(world):
 def test_a_customer_without_a_payout_account_cannot_move_money(world):
     alice = auth.Principal(user_id=world.ids["user:alice"], username="alice", role="customer", display_name="周一",
                            customer_id=world.ids["C1"], manager_id=None, jti="alice-session")
-    grant = step_up.StepUpGrant(alice.user_id, alice.jti, NOW + timedelta(minutes=5))
+    grant = step_up.StepUpGrant(user_id=alice.user_id, jti=alice.jti, kind="take_loan",
+                                expires_at=NOW + timedelta(minutes=5))
     r = Refusals(world, principal=alice, grant=grant)
     r.expect("error.no_payout_account", "take_loan", {"policy": "P-ALICE-1", "amount": "1000", "term_months": 6})
     r.expect("error.no_payout_account", "pay_premium", {"policies": ["P-ALICE-1"]})
@@ -204,17 +212,20 @@ def test_step_up_missing_expired_or_from_another_session(world):
     bob = world.principal("bob")
     r.before = world.dump()  # the logins above added session rows
 
+    key = requests.new_idempotency_key()  # the request reviewed and being confirmed
+
     def refused(grant, now=NOW, principal=None):
         r.expect("error.step_up_required", "take_loan", form, review=False, fingerprint=fingerprint, grant=grant,
-                 now=now, principal=principal)
+                 now=now, principal=principal, key=key)
 
+    good = world.grant(r.principal, "take_loan", key, fingerprint)
     refused(None)
-    refused(r.grant, now=r.grant.expires_at)  # a grant lasts five minutes, not a moment more
-    refused(r.grant, now=NOW + timedelta(minutes=6))
-    refused(world.grant(other_session))
-    refused(r.grant, principal=other_session)
-    refused(world.grant(bob))
-    refused(step_up.StepUpGrant(r.principal.user_id, "forged-jti", NOW + timedelta(minutes=5)))
+    refused(good, now=good.expires_at)  # a grant lasts five minutes, not a moment more
+    refused(good, now=NOW + timedelta(minutes=6))
+    refused(world.grant(other_session, "take_loan", key, fingerprint))
+    refused(good, principal=other_session)
+    refused(world.grant(bob, "take_loan", key, fingerprint))
+    refused(replace(good, jti="forged-jti"))
     # Every money action and the profile change need it; switching auto-renewal does not.
     for kind, other in [
         ("pay_premium", {"policies": ["P-C-WL"]}),
@@ -227,7 +238,43 @@ def test_step_up_missing_expired_or_from_another_session(world):
         r.expect("error.step_up_required", kind, other, review=False,
                  fingerprint=world.review(r.principal, kind, other).fingerprint, grant=None)
     # With a valid grant the very same submission goes through.
-    assert world.submit(r.principal, "take_loan", form, grant=r.grant).status == "completed"
+    assert world.submit(r.principal, "take_loan", form, key=key, grant=good).status == "completed"
+
+
+def test_a_step_up_serves_one_kind_of_action_and_one_reviewed_request(world):
+    """The attack: the password checked on the profile page, then a loan confirmed with no
+    password. A grant is for one kind and one reviewed request (key and fingerprint)."""
+    r = Refusals(world)
+    form = {"policy": "P-C-WL", "amount": "500", "term_months": 6}
+    fingerprint = world.review(r.principal, "take_loan", form).fingerprint
+    key = requests.new_idempotency_key()
+
+    def refused(grant):
+        r.expect("error.step_up_required", "take_loan", form, review=False, fingerprint=fingerprint, grant=grant,
+                 key=key)
+
+    profile_check = world.grant(r.principal, "update_profile")  # as the profile page does
+    refused(profile_check)
+    refused(step_up.bind(profile_check, "take_loan", key, fingerprint))  # cannot be re-bound to a loan
+    refused(world.grant(r.principal, "update_profile", key, fingerprint))
+    refused(world.grant(r.principal, "take_loan"))  # for the kind but no request: not enough
+    refused(world.grant(r.principal, "take_loan", requests.new_idempotency_key(), fingerprint))  # request B
+    refused(world.grant(r.principal, "take_loan", key, ANY_FINGERPRINT))  # other figures under key A
+    assert world.rows(t.PolicyLoan, t.PolicyLoan.request_id.is_not(None)) == []
+    # The profile check serves the profile request it is bound to, and then that one only.
+    change = {"phone": "13900009999"}
+    profile_review = world.review(r.principal, "update_profile", change)
+    profile_key = requests.new_idempotency_key()
+    bound = step_up.bind(profile_check, "update_profile", profile_key, profile_review.fingerprint)
+    assert step_up.bind(bound, "update_profile", "another-key-0123456789", profile_review.fingerprint) is bound
+    done = world.submit(r.principal, "update_profile", change, rv=profile_review, key=profile_key, grant=bound)
+    assert done.status == "completed"
+    other_change = {"phone": "13900008888"}
+    assert rejected_code(lambda: world.submit(r.principal, "update_profile", other_change, grant=bound)) \
+        == "error.step_up_required"
+    # The loan itself goes through with a check made for it.
+    assert world.submit(r.principal, "take_loan", form, key=key,
+                        grant=world.grant(r.principal, "take_loan", key, fingerprint)).status == "completed"
 
 
 def test_a_wrong_step_up_password_is_refused_and_only_counted(world):
@@ -235,31 +282,38 @@ def test_a_wrong_step_up_password_is_refused_and_only_counted(world):
     requests_before = len(world.rows(t.ServiceRequest))
     for attempt in range(4):
         with session_scope(world.engine) as s:
-            assert rejected_code(lambda: step_up.verify_password_again(s, carol, "wrong", NOW)) == "error.step_up_wrong"
+            assert rejected_code(lambda: step_up.verify_password_again(s, carol, "wrong", NOW, kind="take_loan")) == "error.step_up_wrong"
     (user,) = world.rows(t.UserAccount, t.UserAccount.username == "carol")
     assert user.failed_attempts == 4
     with session_scope(world.engine) as s:
-        assert rejected_code(lambda: step_up.verify_password_again(s, carol, "wrong", NOW)) == "auth.locked"
+        assert rejected_code(lambda: step_up.verify_password_again(s, carol, "wrong", NOW, kind="take_loan")) == "auth.locked"
     with session_scope(world.engine) as s:
-        assert rejected_code(lambda: step_up.verify_password_again(s, carol, PASSWORD, NOW)) == "auth.locked"
+        assert rejected_code(lambda: step_up.verify_password_again(s, carol, PASSWORD, NOW, kind="take_loan")) == "auth.locked"
     with session_scope(world.engine) as s:
-        assert rejected_code(lambda: step_up.verify_password_again(s, carol, "", NOW + timedelta(minutes=16))) \
+        assert rejected_code(lambda: step_up.verify_password_again(s, carol, "", NOW + timedelta(minutes=16), kind="take_loan")) \
             == "error.step_up_empty"
     assert len(world.rows(t.ServiceRequest)) == requests_before == 0
     assert world.history() == []
+    # The lock ended Carol's open session.
+    with session_scope(world.engine) as s:
+        assert s.get(t.AuthSession, _session_id(world, carol.jti)).revoked_at is not None
+
+
+def _session_id(world, jti) -> int:
+    (row,) = world.rows(t.AuthSession, t.AuthSession.jti == jti)
+    return row.id
 
 
 def test_figures_that_changed_since_the_review_are_refused(world):
     carol = world.principal()
-    grant = world.grant(carol)
     form = {"policy": "P-C-WL", "amount": "1000", "term_months": 6}
     stale = world.review(carol, "take_loan", form)
     world.act("repay_loan", {"loan": "L-C-1", "amount": "500"})  # headroom rises by ¥500.00
     before = world.dump()
-    assert rejected_code(lambda: world.submit(carol, "take_loan", form, rv=stale, grant=grant)) == "error.figures_changed"
+    assert rejected_code(lambda: world.submit(carol, "take_loan", form, rv=stale, step_up=True)) == "error.figures_changed"
     # Reviewed against a different day: the loan would start on another date.
     tomorrow = world.review(carol, "take_loan", form, today=TODAY + timedelta(days=1))
-    assert rejected_code(lambda: world.submit(carol, "take_loan", form, rv=tomorrow, grant=grant)) == "error.figures_changed"
+    assert rejected_code(lambda: world.submit(carol, "take_loan", form, rv=tomorrow, step_up=True)) == "error.figures_changed"
     assert world.dump() == before
 
 
@@ -267,7 +321,8 @@ def test_managers_cannot_act_for_their_clients(world):
     manager = world.manager()
     before = world.dump()
     form = {"policy": "P-C-WL", "amount": "1000", "term_months": 6}
-    fake_grant = step_up.StepUpGrant(manager.user_id, manager.jti, NOW + timedelta(minutes=5))
+    fake_grant = step_up.StepUpGrant(user_id=manager.user_id, jti=manager.jti, kind="take_loan",
+                                     expires_at=NOW + timedelta(minutes=5))
     assert rejected_code(lambda: world.review(manager, "take_loan", form)) == "error.customers_only"
     assert rejected_code(
         lambda: requests.submit(manager, "take_loan", form, requests.new_idempotency_key(), ANY_FINGERPRINT,

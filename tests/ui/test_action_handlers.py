@@ -3,11 +3,12 @@ them directly, with any token and any arguments."""
 
 from __future__ import annotations
 
+from reflex.istate.data import RouterData
 from sqlalchemy import func
 from sqlmodel import select
 
 from portal.data.db import session_scope
-from portal.data.tables import HistoryEvent, Policy, PolicyLoan, ServiceRequest, UserAccount
+from portal.data.tables import Customer, HistoryEvent, Policy, PolicyLoan, ServiceRequest, UserAccount
 from portal.state.actions import ActionState, RequestsState
 from tests.ui.test_state_handlers import PASSWORD, demo_db, redirects_to_login, state_of, token_for  # noqa: F401
 
@@ -104,9 +105,57 @@ def test_unknown_action_and_bad_arguments(demo_db):
 def test_malformed_form_data_gets_a_message(demo_db):
     state = loaded("wangjianguo", "take_loan")
     ActionState.review.fn(state, {"amount": "600", "term_months": "1"})
-    confirm(state, ["not", "a", "dict"])
-    assert state.error_key == "error.step_up_empty" and state.step == "review"
+    confirm(state, ["not", "a", "dict"])  # no password in it: no step-up, so refused
+    assert state.error_key == "error.step_up_required" and state.step == "review"
     profile = loaded("zhangwei", "update_profile")
     assert profile.step == "verify"
     ActionState.verify_identity.fn(profile, None)
     assert profile.error_key == "error.step_up_empty" and profile.step == "verify"
+
+
+def navigate(state: ActionState, action: str) -> None:
+    """The same tab (the same state) opens another action page."""
+    state.router = RouterData.from_router_data({"pathname": "/", "asPath": "/", "query": {"action": action}})
+    ActionState.load.fn(state)
+
+
+def test_a_password_checked_on_the_profile_page_does_not_pay_out_a_loan(demo_db):
+    """The attack: verify on the profile page, open a loan, confirm with no password."""
+    state = loaded("wangjianguo", "update_profile")
+    ActionState.verify_identity.fn(state, {"password": PASSWORD})
+    assert state.step == "form" and state.error_key == ""
+    profile_check = state._grant
+    navigate(state, "take_loan")
+    assert state._grant is None  # dropped when the page loads another action
+    ActionState.review.fn(state, {"amount": "500", "term_months": "6"})
+    assert state.step == "review" and state.needs_password
+    before = totals()
+    confirm(state, {"password": ""})
+    assert state.error_key == "error.step_up_required" and state.step == "review"
+    assert totals() == before
+    # Had the page kept the profile check, the service would still refuse it for a loan.
+    state._grant = profile_check
+    confirm(state, {})
+    assert state.error_key == "error.step_up_required" and totals() == before
+    # The loan goes through with a check made for it, and only once.
+    confirm(state, {"password": PASSWORD})
+    assert state.step == "done" and state.result["status"] == "completed"
+    assert totals()[0] == before[0] + 1 and state._grant is None
+
+
+def test_the_profile_check_serves_one_profile_change(demo_db):
+    state = loaded("zhangwei", "update_profile")
+    ActionState.verify_identity.fn(state, {"password": PASSWORD})
+    ActionState.review.fn(state, {**state.profile, "phone": "13911112222"})
+    assert state.step == "review" and not state.needs_password  # checked before the form
+    confirm(state, {})
+    assert state.step == "done" and state.result["status"] == "completed"
+    with session_scope() as session:
+        person = session.exec(
+            select(Customer).join(UserAccount, UserAccount.customer_id == Customer.id)
+            .where(UserAccount.username == "zhangwei")
+        ).one()
+        assert person.phone == "13911112222"
+    # Used up: the next change asks for the password again.
+    navigate(state, "update_profile")
+    assert state.step == "verify" and state._grant is None

@@ -108,9 +108,9 @@ def fraud_guarded(session: Session, customer_id: int, today: date) -> bool:
     """Seniors always; a younger customer who turned the loan fraud guard on."""
     person = customer(session, customer_id)
     opted_in = session.execute(
-        select(func.max(t.UserAccount.fraud_guard)).where(t.UserAccount.customer_id == customer_id)
-    ).scalar()
-    return fraud_guard_applies(person.birth_date, today, bool(opted_in))
+        select(t.UserAccount.fraud_guard).where(t.UserAccount.customer_id == customer_id)
+    ).scalars().all()
+    return fraud_guard_applies(person.birth_date, today, any(opted_in))
 
 
 def payout_account_changed_on(session: Session, customer_id: int) -> date | None:

@@ -4,7 +4,8 @@
 
 1. returns the existing request if this idempotency key was already used (a double
    click, a reload, a replay) — the same request, never a second transaction;
-2. checks the step-up grant for money actions;
+2. checks the step-up grant: given in this login session, for this kind of action and
+   for exactly this reviewed request (its key and fingerprint), and unexpired;
 3. recomputes the review from fresh data and goes on only if it is exactly what the
    customer confirmed (otherwise "the figures have changed, please review again");
 4. inserts the request (the database's unique key stops a concurrent duplicate);
@@ -171,7 +172,9 @@ def submit(
                 if existing is not None:
                     return _replay(existing, spec, fingerprint)
                 if spec.needs_step_up:
-                    step_up.require(grant, principal, now_)
+                    step_up.require(
+                        grant, principal, now_, kind=spec.kind, request_key=idempotency_key, fingerprint=fingerprint
+                    )
                 try:
                     fresh = spec.prepare(session, customer_id, form, today)
                     if fresh.fingerprint != fingerprint:
