@@ -47,11 +47,6 @@ def _authenticate(token: str | None) -> auth.Principal | None:
         return auth.authenticate(session, token)
 
 
-def _sign_in_preferences(principal: auth.Principal) -> preferences.SignInPreferences:
-    with session_scope() as session:
-        return preferences.on_sign_in(session, principal, today())
-
-
 class SessionState(rx.State):
     locale: str = rx.LocalStorage("zh", name="portal_locale", sync=True)
     # Large text (大字版): "1" on, "0" off, "" never chosen on this browser. Remembered in
@@ -67,6 +62,8 @@ class SessionState(rx.State):
     failure_id: str = ""
     # The login session (jti) this tab's state was filled for; "" = nobody.
     _bound_session: str = ""
+    # A new login session whose account settings (large text) are still to be applied.
+    _settings_pending: bool = False
 
     @rx.var
     def t(self) -> dict[str, str]:
@@ -111,7 +108,17 @@ class SessionState(rx.State):
             return None, [rx.redirect("/login?notice=auth.expired")]
         self.display_name = principal.display_name
         self.role = principal.role
-        self._root_session().failure_id = ""  # a step that works again ends the apology
+        root = self._root_session()
+        root.failure_id = ""  # a step that works again ends the apology
+        if root._settings_pending:
+            # The first handler of a new login session: the account's settings follow the
+            # customer here (large text; a senior's first login switches it on).
+            root._settings_pending = False
+            with session_scope() as session:
+                chosen = preferences.on_sign_in(session, principal, today())
+            if chosen.large_text is not None:
+                root.large_text = "1" if chosen.large_text else "0"
+            root.large_text_notice = chosen.just_switched_on
         return principal, [set_html_lang(self.locale)]
 
     @rx.event
@@ -194,10 +201,7 @@ class TabGuard(Middleware):
         session_state = await root.get_state(SessionState)
         if current != session_state._bound_session:
             await reset_tab(root, current)
-            if principal is not None:
-                # A new login session: the account's own settings follow the customer here.
-                chosen = await asyncio.to_thread(_sign_in_preferences, principal)
-                if chosen.large_text is not None:
-                    session_state.large_text = "1" if chosen.large_text else "0"
-                session_state.large_text_notice = chosen.just_switched_on
+            # The account's own settings are applied by the page's first handler (after
+            # hydration, which would otherwise overwrite browser-stored values).
+            session_state._settings_pending = principal is not None
         return None

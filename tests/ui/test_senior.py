@@ -16,10 +16,17 @@ from portal.domain.clock import today
 from portal.services import auth, preferences
 from portal.services.servicing import requests as request_service
 from portal.state.actions import ActionState
+from portal.state.portfolio import DashboardState
 from portal.state.session import SessionState
 from tests.ui.test_action_handlers import confirm, loaded, totals
 from tests.ui.test_state_handlers import PASSWORD, demo_db, state_of, token_for  # noqa: F401
 from tests.ui.test_tab_reset import connect, substate
+
+
+def first_page(root, token: str) -> None:
+    """A new login session's page: TabGuard rebinds the tab, then the page's load runs."""
+    connect(root, token)
+    DashboardState.load.fn(substate(root, DashboardState))
 
 
 def account(username: str) -> UserAccount:
@@ -31,7 +38,7 @@ def test_a_seniors_first_login_switches_large_text_on_once_and_it_follows_the_ac
     with session_scope() as session:  # a fresh start for 李秀兰 (68)
         session.get(UserAccount, account("lixiulan").id).large_text = None
     root = rx.State(_reflex_internal_init=True)
-    connect(root, token_for("lixiulan"))
+    first_page(root, token_for("lixiulan"))
     session_state = substate(root, SessionState)
     assert session_state.large_text == "1" and session_state.large_text_notice is True
     assert account("lixiulan").large_text is True
@@ -39,7 +46,7 @@ def test_a_seniors_first_login_switches_large_text_on_once_and_it_follows_the_ac
     SessionState.toggle_large_text.fn(session_state)
     assert account("lixiulan").large_text is False
     other = rx.State(_reflex_internal_init=True)
-    connect(other, token_for("lixiulan"))
+    first_page(other, token_for("lixiulan"))
     assert substate(other, SessionState).large_text == "0"
     assert substate(other, SessionState).large_text_notice is False
 
@@ -47,7 +54,7 @@ def test_a_seniors_first_login_switches_large_text_on_once_and_it_follows_the_ac
 def test_a_younger_customer_keeps_the_browsers_choice(demo_db):
     root = rx.State(_reflex_internal_init=True)
     substate(root, SessionState).large_text = "1"  # chosen on the login page
-    connect(root, token_for("zhangwei"))
+    first_page(root, token_for("zhangwei"))
     assert substate(root, SessionState).large_text == "1"
     assert account("zhangwei").large_text is None and not substate(root, SessionState).large_text_notice
 
