@@ -192,6 +192,7 @@ def test_without_configuration_keys_are_generated_once_owner_only(tmp_path, monk
     monkeypatch.delenv("PORTAL_DATA_KEY")
     monkeypatch.delenv("PORTAL_DATA_HASH_KEY")
     monkeypatch.setattr(pii, "SECRETS_DIR", tmp_path / ".secrets")
+    (tmp_path / ".secrets").mkdir(mode=0o755)  # left open by an older version: tightened
     old_umask = os.umask(0o022)
     try:
         ring = pii.keyring()
