@@ -16,6 +16,12 @@ _travel = None
 
 def pytest_configure(config):
     global _travel
+    # Personal data is encrypted with known test keys (tests/pii_keys.py), never with a
+    # key generated into the checkout's .secrets/.
+    from tests.pii_keys import DATA_KEY_ENV, HASH_KEY_ENV
+
+    os.environ["PORTAL_DATA_KEY"] = DATA_KEY_ENV
+    os.environ["PORTAL_DATA_HASH_KEY"] = HASH_KEY_ENV
     days = os.environ.get("PORTAL_TEST_CLOCK_SHIFT_DAYS")
     if not days:
         return

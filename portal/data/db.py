@@ -12,9 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import event
+from pathlib import Path
+
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+from portal.data.secret_files import create_private_file, make_owner_only
 
 DEFAULT_DB_URL = "sqlite:///portal.db"
 
@@ -23,8 +27,32 @@ def database_url() -> str:
     return os.environ.get("PORTAL_DB_URL") or DEFAULT_DB_URL
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for in-memory databases)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def keep_private(path: Path) -> None:
+    """The database file is created owner-only (0600) before SQLite opens it; SQLite gives
+    its -wal and -shm files the database file's permissions. An existing file of ours
+    (and its -wal / -shm) loses any group and other permissions."""
+    try:
+        if create_private_file(path):
+            return
+    except FileNotFoundError:
+        return  # no such directory: SQLite reports it
+    for suffix in ("", "-wal", "-shm"):
+        make_owner_only(path.with_name(path.name + suffix))
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        path = sqlite_file(url)
+        if path is not None:
+            keep_private(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -28,15 +28,22 @@ def alembic_config() -> Config:
 
 
 def upgrade_to_head(engine: Engine) -> None:
+    migrate(engine, "head")
+
+
+def migrate(engine: Engine, destination: str, *, down: bool = False) -> None:
+    """Upgrades (or with ``down`` downgrades) the database to the ``destination`` revision."""
     config = alembic_config()
     script = ScriptDirectory.from_config(config)
 
-    def upgrade(revision, _context):
-        return script._upgrade_revs("head", revision)
+    def step(revision, _context):
+        if down:
+            return script._downgrade_revs(destination, revision)
+        return script._upgrade_revs(destination, revision)
 
     with engine.connect() as connection, foreign_keys_off(connection):
         with connection.begin():
-            with EnvironmentContext(config, script, fn=upgrade, destination_rev="head") as environment:
+            with EnvironmentContext(config, script, fn=step, destination_rev=destination) as environment:
                 environment.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
                 with environment.begin_transaction():
                     environment.run_migrations()

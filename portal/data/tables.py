@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from portal.data.pii import Encrypted, hash_default, keep_hashes
 
 
 def fen_column(**kwargs) -> Column:
     return Column(BigInteger, nullable=False, **kwargs)
+
+
+def encrypted_column(name: str, **kwargs) -> Column:
+    """Personal data, stored encrypted and read as clear text (portal.data.pii)."""
+    return Column(Encrypted(name), nullable=False, **kwargs)
+
+
+def hash_column(source: str) -> Column:
+    """Keyed hash of a personal-data column, for lookups (portal.data.pii)."""
+    return Column(String(64), nullable=False, index=True, default=hash_default(source))
 
 
 class Customer(SQLModel, table=True):
@@ -22,15 +34,21 @@ class Customer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_no: str = Field(index=True, unique=True, max_length=32)
     name: str = Field(max_length=64)
-    id_number: str = Field(max_length=32)  # shown masked only (portal.domain.masking)
+    # Encrypted at rest, shown masked only (portal.domain.masking); looked up by hash.
+    id_number: str = Field(sa_column=encrypted_column("id_number"))
     birth_date: date
     gender: str = Field(max_length=1)  # M / F
     city: str = Field(max_length=32, index=True)
-    phone: str = Field(max_length=32)
+    phone: str = Field(sa_column=encrypted_column("phone"))
     address: str = Field(default="", max_length=256)
     payout_bank: str = Field(default="", max_length=64)
-    payout_account: str = Field(default="", max_length=64)
+    payout_account: str = Field(default="", sa_column=encrypted_column("payout_account", default=""))
     preferred_language: str = Field(default="zh", max_length=8)
+    id_number_hash: str | None = Field(default=None, sa_column=hash_column("id_number"))
+    phone_hash: str | None = Field(default=None, sa_column=hash_column("phone"))
+
+
+keep_hashes(Customer)
 
 
 class ServiceManager(SQLModel, table=True):

@@ -48,6 +48,7 @@ from sqlalchemy import case, delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from portal.data.secret_files import read_or_create_secret
 from portal.data.tables import AuthSession, Customer, LoginFailure, LoginThrottle, ServiceManager, UserAccount
 from portal.domain.clock import utc_now
 from portal.services.passwords import hash_password, verify_password
@@ -79,18 +80,8 @@ def signing_secret() -> str:
     configured = os.environ.get("PORTAL_SECRET_KEY")
     if configured:
         return configured
-    if SECRET_FILE.exists():
-        return SECRET_FILE.read_text().strip()
-    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    # Exclusive create: if two workers race, the loser reads the winner's secret.
-    try:
-        with open(SECRET_FILE, "x") as handle:
-            handle.write(secret)
-        os.chmod(SECRET_FILE, 0o600)
-    except FileExistsError:
-        return SECRET_FILE.read_text().strip()
-    return secret
+    # Owner-only (0600 in a 0700 directory); if two workers race, both use the winner's.
+    return read_or_create_secret(SECRET_FILE, lambda: secrets.token_urlsafe(48))
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import Session
 
+from portal.data import tables as t
 from portal.data.demo import build_demo
 from portal.data.picture import load_customer_picture, load_policy_owner
 from portal.data.scale import generate
@@ -22,12 +23,11 @@ def db(tmp_path_factory):
     with Session(engine) as session:
         build_demo(session, TODAY, 2019)
         single = generate(session, customers=1, policies_per_customer=1, seed=1, today=TODAY, rng_name="single")
-        session.execute(
-            text(
-                "INSERT INTO customer (customer_no, name, id_number, birth_date, gender, city, phone, address, "
-                "payout_bank, payout_account, preferred_language) VALUES ('EMPTY00001', '空户', "
-                "'110105199001010011', '1990-01-01', 'M', '北京', '13800000000', '', '', '', 'zh')"
-            )
+        session.execute(  # a Core insert: encrypted and hashed by the column types
+            insert(t.Customer),
+            [dict(customer_no="EMPTY00001", name="空户", id_number="110105199001010011", birth_date=date(1990, 1, 1),
+                  gender="M", city="北京", phone="13800000000", address="", payout_bank="", payout_account="",
+                  preferred_language="zh")],
         )
         session.commit()
         loyal = customer_id_of(session, "wangjianguo")

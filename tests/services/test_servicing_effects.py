@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import String, select, type_coerce, update
 from sqlmodel import SQLModel
 
 from portal.data import tables as t
@@ -21,6 +21,7 @@ from portal.data.db import session_scope
 from portal.domain.categories import Category, ReminderKind
 from portal.domain.rejections import Rejected
 from portal.services.servicing import requests
+from tests import pii_keys
 from tests.services.conftest import TODAY
 from tests.services.servicing_fixtures import NOW, rejected_code
 
@@ -389,11 +390,21 @@ def test_update_profile(world):
             "phone": ("13800005678", "13912345678"),
             "payout_bank": ("招商银行", "中国工商银行"),
             "payout_account": ("6225880012345678", "6222000011112222333"),
+            "phone_hash": (pii_keys.keyed_hash("phone", "13800005678"), pii_keys.keyed_hash("phone", "13912345678")),
         }
     }
+    with world.engine.connect() as connection:  # the stored text, not decrypted
+        stored_phone, stored_account = connection.execute(
+            select(type_coerce(t.Customer.phone, String), type_coerce(t.Customer.payout_account, String))
+            .where(t.Customer.id == ids["C3"])
+        ).one()
+    assert stored_phone != "13912345678" and pii_keys.decrypt("phone", stored_phone) == "13912345678"
+    assert pii_keys.decrypt("payout_account", stored_account) == "6222000011112222333"
     (request,) = change.added("service_request")
-    assert json.loads(request["details"])["previous"] == {
-        "phone": "13800005678", "payout_bank": "招商银行", "payout_account": "6225880012345678",
+    previous = json.loads(request["details"])["previous"]  # kept encrypted like the row
+    assert previous["payout_bank"] == "招商银行"
+    assert {f: pii_keys.decrypt(f, previous[f]) for f in ("phone", "payout_account")} == {
+        "phone": "13800005678", "payout_account": "6225880012345678",
     }
     (event,) = change.added("history_event")
     assert (event["kind"], event["policy_id"], event["amount_fen"]) == ("profile_updated", None, None)

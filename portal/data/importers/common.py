@@ -22,6 +22,7 @@ from portal.data import tables as t
 from portal.data.catalogue import coverages_for
 from portal.data.history import append_event
 from portal.data.people import valid_id_number
+from portal.data.pii import blind_index
 from portal.domain.clock import CHINA_TIME, china_minute, utc_now
 from portal.domain.masking import mask_id_number
 from portal.domain.records import HistoryKind, PaymentFrequency, PolicyStatus, Responsibility
@@ -366,8 +367,9 @@ class _Lookups:
             ):
                 self.customers_by_no[no] = (cid, idn)
         for chunk in _chunks(ids):
+            hashes = [blind_index("id_number", idn) for idn in chunk]
             for no, idn in session.execute(
-                select(t.Customer.customer_no, t.Customer.id_number).where(t.Customer.id_number.in_(chunk))
+                select(t.Customer.customer_no, t.Customer.id_number).where(t.Customer.id_number_hash.in_(hashes))
             ):
                 self.customers_by_id_number.setdefault(idn, no)
         policy_nos = sorted({r.policy_no for r in records})

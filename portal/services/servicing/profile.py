@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from portal.data import tables as t
+from portal.data.pii import seal_fields, still_holding, with_hashes
 from portal.domain.masking import mask_account, mask_phone
 from portal.domain.profile import clean_address, clean_payout, clean_phone
 from portal.domain.records import HistoryKind
@@ -59,16 +60,21 @@ class UpdateProfile:
 
     def apply(self, session: Session, review: Review, request: t.ServiceRequest, today: date, now: datetime) -> None:
         changes, old = review.payload["changes"], review.payload["old"]
-        # Only if every field still holds the value the customer saw.
-        conditions = [getattr(t.Customer, f) == old[f] for f in changes]
+        # Only if every field still holds the value the customer saw: compared in clear,
+        # then the update is pinned to the stored text read (encrypted values differ on
+        # every write, so a concurrent change cannot go unnoticed).
+        conditions = still_holding(session, t.Customer, request.customer_id, old)
+        if conditions is None:
+            raise Conflict("customer changed")
         moved = session.execute(
-            update(t.Customer).where(t.Customer.id == request.customer_id, *conditions).values(**changes)
+            update(t.Customer).where(t.Customer.id == request.customer_id, *conditions).values(**with_hashes(changes))
         ).rowcount
         if moved != 1:
             raise Conflict("customer changed")
-        # The previous values stay on the request (the history note holds them masked).
+        # The previous values stay on the request, encrypted like the customer row (the
+        # history note holds them masked).
         details = json.loads(request.details)
-        details["previous"] = old
+        details["previous"] = seal_fields(old)
         request.details = json.dumps(details, ensure_ascii=False)
         session.add(request)
         note = "; ".join(f"{f}: {_shown(f, old[f]) or '-'} -> {_shown(f, changes[f])}" for f in changes)
