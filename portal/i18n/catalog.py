@@ -446,6 +446,15 @@ for _ours, _theirs in ((ZH, _servicing.ZH), (EN, _servicing.EN)):
         raise RuntimeError(f"catalog keys defined twice: {sorted(_clash)}")
     _ours.update(_theirs)
 
+# The picture guides (看图解), merged the same way.
+from portal.i18n import guides as _guides  # noqa: E402
+
+for _ours, _theirs in ((ZH, _guides.ZH), (EN, _guides.EN)):
+    _clash = set(_ours) & set(_theirs)
+    if _clash:
+        raise RuntimeError(f"catalog keys defined twice: {sorted(_clash)}")
+    _ours.update(_theirs)
+
 CATALOG: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 
 
