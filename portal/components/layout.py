@@ -73,22 +73,30 @@ def nav_link(label_key: str, href: str) -> rx.Component:
 
 
 def header() -> rx.Component:
+    """Signed in: the menu of the role, the name, the switches and logging out. A visitor
+    (the public guide pages) gets the switches and a way to log in."""
+    signed_in = SessionState.role != ""
     return rx.el.header(
-        rx.hstack(
+        rx.flex(
             rx.link(T["app.name"], href="/", color="white", weight="bold", size="5", underline="none"),
             rx.el.nav(
-                rx.hstack(
+                rx.flex(
                     rx.cond(
                         SessionState.role == "manager",
                         nav_link("nav.clients", "/clients"),
-                        rx.fragment(
-                            nav_link("nav.dashboard", "/dashboard"),
-                            nav_link("nav.policies", "/policies"),
-                            nav_link("nav.requests", "/requests"),
-                            nav_link("nav.profile", "/act/update_profile"),
+                        rx.cond(
+                            signed_in,
+                            rx.fragment(
+                                nav_link("nav.dashboard", "/dashboard"),
+                                nav_link("nav.policies", "/policies"),
+                                nav_link("nav.requests", "/requests"),
+                                nav_link("nav.profile", "/act/update_profile"),
+                            ),
                         ),
                     ),
-                    spacing="4",
+                    nav_link("nav.guides", "/guides"),
+                    gap="4px 16px",
+                    wrap="wrap",
                 ),
                 aria_label=T["nav.main"],
             ),
@@ -96,18 +104,22 @@ def header() -> rx.Component:
             rx.text(SessionState.display_name, color="white", id="user-name"),
             large_text_button(),
             language_button(),
-            # Logging out is a form post: the endpoint revokes the session and clears the
-            # HttpOnly cookie; the next page's first event resets this tab's state.
-            rx.el.form(
-                rx.button(T["nav.logout"], type="submit", id="logout", **HEADER_BUTTON),
-                action="/auth/logout",
-                method="post",
-                id="logout-form",
-                on_submit=native_submit("logout-form"),
-                margin="0",
+            rx.cond(
+                signed_in,
+                # Logging out is a form post: the endpoint revokes the session and clears
+                # the HttpOnly cookie; the next page's first event resets this tab's state.
+                rx.el.form(
+                    rx.button(T["nav.logout"], type="submit", id="logout", **HEADER_BUTTON),
+                    action="/auth/logout",
+                    method="post",
+                    id="logout-form",
+                    on_submit=native_submit("logout-form"),
+                    margin="0",
+                ),
+                rx.link(T["login.submit"], href="/login", id="header-login", color="white", weight="bold", padding="10px 6px"),
             ),
             align="center",
-            spacing="4",
+            gap="8px 16px",
             wrap="wrap",
             max_width="1200px",
             margin="0 auto",

@@ -10,6 +10,7 @@ from __future__ import annotations
 ZH: dict[str, str] = {
     "nav.guides": "看图解",
     "guides.title": "看图解：一步一步教您办",
+    "guides.picture_guide": "看图解",
     "guides.intro": "每一篇都配有图片，照着做就行。字和图说的是同一件事，看不清图也没关系。",
     "guides.list_label": "全部操作指引",
     "guides.back": "返回全部指引",
@@ -135,7 +136,7 @@ ZH: dict[str, str] = {
     "guide.spot_scam.s3.text": "您的登录密码和手机验证码，不要告诉任何人，工作人员也不会问。本网站只在您自己办理业务、点“确认办理”之前，在自己的页面上请您输入密码。",
     "guide.spot_scam.s3.alt": "一个密码框被一把锁护住，旁边一个说话的气泡被划掉。",
     "guide.spot_scam.s4.title": "借款只打到您自己的账户，大额借款等一天",
-    "guide.spot_scam.s4.text": "保单借款只会打到您名下登记的领款账户。借款超过 10 万元时，为了您的安全会等到第二天才放款，这一天里您可以撤销。有人让您先改银行卡再借款，一定是骗局。",
+    "guide.spot_scam.s4.text": "保单借款只会打到您名下登记的领款账户。借款超过 10 万元时，为了您的安全会等到第二天才放款，这一天里您可以撤销。60 岁以上的客户如果 7 天内改过领款账户，借款无论多少都会等到第二天。有人让您先改银行卡再借款，一定是骗局。",
     "guide.spot_scam.s4.alt": "日历翻过一天，旁边是一个盾牌，表示大额借款要等一天。",
     "guide.spot_scam.s5.title": "觉得上当了，马上这样做",
     "guide.spot_scam.s5.text": "不要慌。第一，打开“我的申请”，把还没放款的借款点“撤销申请”。第二，马上打电话给您的服务经理。第三，拨打 110 报警，或拨打全国反诈专线 96110。",
@@ -145,6 +146,7 @@ ZH: dict[str, str] = {
 EN: dict[str, str] = {
     "nav.guides": "Picture guides",
     "guides.title": "Picture guides: step by step",
+    "guides.picture_guide": "Picture guide",
     "guides.intro": "Each guide has a picture for every step; just follow along. The words say the same as the pictures, so you can read them if a picture is hard to see.",
     "guides.list_label": "All guides",
     "guides.back": "Back to all guides",
@@ -270,7 +272,7 @@ EN: dict[str, str] = {
     "guide.spot_scam.s3.text": "Never tell anyone your login password or the codes sent to your phone; our staff will never ask for them. This website asks for your password only on its own page, when you yourself are about to tap “Confirm”.",
     "guide.spot_scam.s3.alt": "A password box guarded by a padlock, with a crossed-out speech bubble beside it.",
     "guide.spot_scam.s4.title": "Loans only go to your own account; large loans wait a day",
-    "guide.spot_scam.s4.text": "A policy loan is only ever paid into the payout account in your own name that we have on record. For your safety, a loan above ¥100,000 is paid out only the next day, and you can cancel it until then. If someone tells you to change your bank card and then borrow, it is a scam.",
+    "guide.spot_scam.s4.text": "A policy loan is only ever paid into the payout account in your own name that we have on record. For your safety, a loan above ¥100,000 is paid out only the next day, and you can cancel it until then. If you are 60 or over and changed your payout account in the last 7 days, any loan waits until the next day. If someone tells you to change your bank card and then borrow, it is a scam.",
     "guide.spot_scam.s4.alt": "A calendar turning over one day beside a shield: a large loan waits a day.",
     "guide.spot_scam.s5.title": "Think you were tricked? Do this at once",
     "guide.spot_scam.s5.text": "Stay calm. First, open “My requests” and tap “Cancel request” on any loan not yet paid out. Second, phone your service manager straight away. Third, call the police on 110, or the national anti-fraud line 96110.",

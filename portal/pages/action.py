@@ -298,6 +298,9 @@ def action_page() -> rx.Component:
                 S.found,
                 rx.box(
                     rx.text(T["action." + S.kind + ".intro"], color=TEXT, margin_bottom="12px", id="action-intro"),
+                    rx.cond(S.guide != "", rx.link(rx.icon("book_open", size=18, aria_hidden="true"), " ", T["guides.picture_guide"],
+                                                   href="/guides/" + S.guide, id="action-guide", color=PRIMARY, weight="bold",
+                                                   padding="10px 0", display="inline-flex", gap="6px", align_items="center")),
                     steps(
                         [
                             (T["step.fill"], step_state("form", (S.step == "review") | (S.step == "done"))),

@@ -19,6 +19,7 @@ from portal.data.db import session_scope
 from portal.data.tables import Customer
 from portal.domain.actions import ActionKind
 from portal.domain.clock import china_minute, today, utc_now
+from portal.domain.guides import guide_for_action
 from portal.domain.masking import mask_customer_no
 from portal.domain.senior import FRAUD_WARNING_VERSION
 from portal.domain.profile import BANKS
@@ -71,6 +72,7 @@ class ActionState(SessionState):
     # hiding of amounts (assets/fraud-guard.js) and the watermark's masked customer number.
     fraud_guard: bool = False
     watermark: str = ""
+    guide: str = ""  # the picture guide (看图解) of this action, if it has one
 
     _form: dict = {}
     _fraud_ack_at: str = ""
@@ -125,9 +127,10 @@ class ActionState(SessionState):
         if kind is not ActionKind.UPDATE_PROFILE or not self._grant_valid(principal):
             self._grant = None  # a check made for another action never carries over
         if kind is None:
-            self.found, self.kind, self.loaded = False, "", True
+            self.found, self.kind, self.loaded, self.guide = False, "", True, ""
             return events
         self.found, self.kind = True, kind.value
+        self.guide = guide_for_action(kind) or ""
         self.multi = kind in action_views.MULTI_SELECT
         self.takes_amount = kind in action_views.TAKES_AMOUNT
         with session_scope() as session:

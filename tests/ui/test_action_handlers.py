@@ -49,6 +49,7 @@ def test_another_customers_policy_sent_to_the_handler_is_refused_and_changes_not
         wang = session.exec(select(UserAccount).where(UserAccount.username == "wangjianguo")).one()
         his_policy = session.exec(select(Policy.policy_no).where(Policy.policyholder_id == wang.customer_id)).first()
     state = loaded("lixiulan", "take_loan", policy=his_policy)
+    ActionState.acknowledge_fraud_warning.fn(state, {"alone": "on"})  # she is 68: the guard first
     assert his_policy not in {row["policy_no"] for row in state.choices}
     ActionState.choose.fn(state, his_policy)  # not among her choices: ignored
     assert state.selected_one != his_policy
@@ -115,7 +116,8 @@ def test_malformed_form_data_gets_a_message(demo_db):
 
 def navigate(state: ActionState, action: str) -> None:
     """The same tab (the same state) opens another action page."""
-    state.router = RouterData.from_router_data({"pathname": "/", "asPath": "/", "query": {"action": action}})
+    headers = {"cookie": state.router.headers.cookie}  # the same tab keeps its connection
+    state.router = RouterData.from_router_data({"pathname": "/", "asPath": "/", "query": {"action": action}, "headers": headers})
     ActionState.load.fn(state)
 
 
