@@ -32,6 +32,8 @@ INVISIBLE_FORMAT_CHARS = frozenset(
 
 def has_forbidden_chars(value: str) -> bool:
     """True when ``value`` holds a control (Cc) or format (Cf) character."""
+    if value.isprintable():  # fast path (C): printable text has neither Cc nor Cf
+        return False
     return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
 
 

@@ -365,7 +365,7 @@ def test_every_message_exists_in_both_languages_and_renders():
         "field": "f", "value": "v", "max": 1, "low": 0, "high": 1, "later": "a", "later_value": "b", "earlier": "c",
         "earlier_value": "d", "start": "s", "end": "e", "allowed": "a", "status": "s", "code": "c", "customer_no": "c",
         "existing": "e", "given": "g", "other": "o", "first": 1, "policy_no": "p", "source": "source.life_core",
-        "created": 1, "updated": 1, "unchanged": 1, "rejected": 1, "when": "w",
+        "created": 1, "updated": 1, "unchanged": 1, "rejected": 1, "when": "w", "size": 1, "written": 1,
     }
     for lang in ("zh", "en"):
         for code, template in MESSAGES[lang].items():
