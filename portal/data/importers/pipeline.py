@@ -471,6 +471,7 @@ def run_import(
                 with session_scope(engine) as session:
                     checks.check(session, records, errors, keys)
             good += len(records)
+            del chunk, records  # not alive while the next chunk is read
     finally:
         keys.close()
     if not errors and seen.hexdigest() != digest:
