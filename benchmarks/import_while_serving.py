@@ -34,7 +34,7 @@ from portal.data.db import make_engine, session_scope  # noqa: E402
 from portal.data.history import verify_heads  # noqa: E402
 from portal.data.import_policies import import_file  # noqa: E402
 from portal.data.importers.pipeline import BATCH_SIZE  # noqa: E402
-from portal.data.importers.synthetic import write_life_csv  # noqa: E402
+from portal.data.importers.synthetic import add_online_customer, write_life_csv  # noqa: E402
 from portal.services import auth  # noqa: E402
 from portal.services.passwords import hash_password  # noqa: E402
 
@@ -70,12 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     SQLModel.metadata.create_all(engine)
     with session_scope(engine) as session:
         ensure_products(session)
-        session.add(t.Customer(customer_no="WEB0001", name="在线", id_number="110105198001010011",
-                               birth_date=date(1980, 1, 1), gender="M", city="北京", phone="13900000001"))
-        session.flush()
-        customer_id = session.execute(select(t.Customer.id)).scalar_one()
-        session.add(t.UserAccount(username="online", password_hash=hash_password(PASSWORD), role="customer",
-                                  customer_id=customer_id))
+        add_online_customer(session, "online", hash_password(PASSWORD))
 
     # The same login + read with nothing else running: the baseline.
     idle: list[float] = []

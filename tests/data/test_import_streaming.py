@@ -19,7 +19,7 @@ from portal.data.db import session_scope
 from portal.data.history import verify_chain, verify_heads
 from portal.data.import_policies import import_file
 from portal.data.importers import pipeline
-from portal.data.importers.synthetic import HEADER, life_row, write_life_csv
+from portal.data.importers.synthetic import HEADER, add_online_customer, life_row, write_life_csv
 from portal.services import auth
 from portal.services.passwords import hash_password
 from tests.data.helpers import dump, new_engine
@@ -48,12 +48,7 @@ def test_logins_and_reads_are_not_blocked_for_the_length_of_the_import(tmp_path,
     monkeypatch.setattr(auth, "verify_password", lambda password, stored: password == PASSWORD)
     engine = fresh_engine(tmp_path / "serving.db")
     with session_scope(engine) as session:
-        session.add(t.Customer(customer_no="WEB0001", name="在线", id_number="110105198001010011",
-                               birth_date=date(1980, 1, 1), gender="M", city="北京", phone="13900000001"))
-        session.flush()
-        customer_id = session.execute(select(t.Customer.id)).scalar_one()
-        session.add(t.UserAccount(username="online", password_hash=hash_password(PASSWORD), role="customer",
-                                  customer_id=customer_id))
+        add_online_customer(session, "online", hash_password(PASSWORD))
     path = write_life_csv(tmp_path / "big.csv", 4000)
 
     waits: list[float] = []

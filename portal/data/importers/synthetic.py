@@ -11,6 +11,9 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlmodel import Session
+
+from portal.data import tables as t
 from portal.data.importers.life_core import COLUMNS
 from portal.data.people import id_check_digit
 
@@ -76,3 +79,15 @@ def write_life_csv(path: Path, rows: int, *, first: int = 0) -> Path:
             r = life_row(n)
             writer.writerow([r[h] for h in HEADER])
     return Path(path)
+
+
+def add_online_customer(session: Session, username: str, password_hash: str) -> int:
+    """A customer with a login outside the generated numbers: the one who keeps using the
+    portal while a generated file is imported (benchmark and tests). Returns its id."""
+    customer = t.Customer(customer_no="WEB0001", name="在线", id_number="110105198001010011",
+                          birth_date=date(1980, 1, 1), gender="M", city="北京", phone="13900000001")
+    session.add(customer)
+    session.flush()
+    session.add(t.UserAccount(username=username, password_hash=password_hash, role="customer", customer_id=customer.id))
+    session.flush()
+    return customer.id
