@@ -1,9 +1,12 @@
 """Import a policy file from one of the systems of record into the unified tables.
 
-One file is one transaction: if any row is bad nothing is imported, unless
-``--skip-bad-rows`` asks to import the good rows and list the bad ones. Importing the same
-file again changes nothing (ImportBatch keeps each file's sha256; policies are upserted
-by policy number and left alone when their content is equal).
+Every row is checked before anything is written: if any row is bad nothing is imported,
+unless ``--skip-bad-rows`` asks to import the good rows and list the bad ones. The good
+rows are then written in short batches (``importers.pipeline``), so a large file neither
+fills memory nor holds the database. Importing the same file again changes nothing
+(ImportBatch keeps each file's sha256, written after the last batch; policies are
+upserted by policy number and left alone when their content is equal), and running an
+interrupted import again finishes it.
 
 CLI: ``python -m portal.data.import_policies --source life|property FILE
 [--skip-bad-rows] [--lang zh|en]`` — exit code 1 when anything was rejected.
@@ -12,67 +15,20 @@ CLI: ``python -m portal.data.import_policies --source life|property FILE
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from portal.data.schema import upgrade_to_head
-from portal.data import tables as t
 from portal.data.importers import life_core, property_core
-from portal.data.importers.common import ImportRejected, ImportReport, RowError, apply_records
+from portal.data.importers.common import ImportReport
+from portal.data.importers.pipeline import BATCH_SIZE, run_import
+from portal.data.schema import upgrade_to_head
 from portal.domain.clock import today as clock_today
-from portal.domain.clock import utc_now
 
 SOURCES = {"life": life_core, "property": property_core}
-
-
-def import_bytes(
-    session: Session,
-    source: str,
-    content: bytes,
-    *,
-    skip_bad_rows: bool = False,
-    today: date | None = None,
-) -> ImportReport:
-    """Import within ``session``. Raises ``ImportRejected`` (with the report) when the file
-    must not be imported at all; the caller then rolls the transaction back."""
-    module = SOURCES[source]
-    kind = "item" if module is property_core else "line"
-    digest = hashlib.sha256(content).hexdigest()
-    previous = session.execute(
-        select(t.ImportBatch.imported_at).where(t.ImportBatch.file_sha256 == digest)
-    ).scalar_one_or_none()
-    if previous is not None:
-        report = ImportReport(module.SOURCE, kind)
-        report.already_imported_at = previous
-        return report
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report = ImportReport(module.SOURCE, kind, errors=[RowError("not_utf8", {}, None, kind)], rolled_back=True)
-        raise ImportRejected(report) from None
-
-    records, parse_errors = module.parse(text, today or clock_today())
-    report = apply_records(
-        session, source=module.SOURCE, line=module.LINE, kind=kind, records=records,
-        parse_errors=parse_errors, skip_bad_rows=skip_bad_rows,
-    )
-    if report.created or report.updated or report.unchanged:
-        session.add(
-            t.ImportBatch(
-                source=module.SOURCE,
-                file_sha256=digest,
-                imported_at=utc_now(),
-                row_count=report.created + report.updated + report.unchanged,
-            )
-        )
-        session.flush()
-    return report
 
 
 def import_file(
@@ -82,23 +38,18 @@ def import_file(
     *,
     skip_bad_rows: bool = False,
     today: date | None = None,
+    batch_size: int = BATCH_SIZE,
+    after_batch: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import one file in its own transaction; a rejected file leaves no trace."""
-    from portal.data.db import session_scope
-
-    try:
-        content = Path(path).read_bytes()
-    except OSError as exc:
-        kind = "item" if source == "property" else "line"
-        return ImportReport(
-            SOURCES[source].SOURCE, kind, errors=[RowError("file_unreadable", {"detail": exc.strerror or str(exc)}, None, kind)],
-            rolled_back=True,
-        )
-    try:
-        with session_scope(engine) as session:
-            return import_bytes(session, source, content, skip_bad_rows=skip_bad_rows, today=today)
-    except ImportRejected as rejected:
-        return rejected.report
+    """Validate the whole file, then write it in short batches (``importers.pipeline``).
+    A rejected file leaves no trace; an interrupted import is finished by running it again.
+    ``after_batch(n)`` is called after batch n is committed (tests, progress)."""
+    module = SOURCES[source]
+    kind = "item" if module is property_core else "line"
+    return run_import(
+        engine, module, Path(path), kind=kind, skip_bad_rows=skip_bad_rows, today=today or clock_today(),
+        batch_size=batch_size, after_batch=after_batch,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """Checking a customer's new contact and payout details. Pure.
 
 Rules (copied to the README): a mainland mobile number (11 digits starting 13–19, spaces
-and dashes ignored); an address of 5–120 characters; a payout account of 12–19 digits at a
+and dashes ignored); an address of 5–120 characters without control or invisible format
+characters and not starting like a spreadsheet formula (``portal.domain.text``); a payout account of 12–19 digits at a
 bank from the list (picked, not typed).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 
 from portal.domain.rejections import Rejected
+from portal.domain.text import text_problem
 
 BANKS = (
     "中国工商银行",
@@ -44,8 +46,14 @@ def clean_phone(text) -> str:
 
 
 def clean_address(text) -> str:
-    address = " ".join(text.split()) if isinstance(text, str) else ""
-    if not 5 <= len(address) <= 120 or any(ord(ch) < 32 for ch in address):
+    """Spaces are collapsed; control and invisible format characters (a newline too) and
+    formula-like text are refused (``portal.domain.text``)."""
+    raw = text.strip(" \u3000") if isinstance(text, str) else ""
+    problem = text_problem(raw)
+    if problem is not None:
+        raise Rejected(f"error.address_{problem}")
+    address = " ".join(raw.split())
+    if not 5 <= len(address) <= 120:
         raise Rejected("error.address_invalid")
     return address
 

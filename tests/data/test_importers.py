@@ -365,7 +365,7 @@ def test_every_message_exists_in_both_languages_and_renders():
         "field": "f", "value": "v", "max": 1, "low": 0, "high": 1, "later": "a", "later_value": "b", "earlier": "c",
         "earlier_value": "d", "start": "s", "end": "e", "allowed": "a", "status": "s", "code": "c", "customer_no": "c",
         "existing": "e", "given": "g", "other": "o", "first": 1, "policy_no": "p", "source": "source.life_core",
-        "created": 1, "updated": 1, "unchanged": 1, "rejected": 1, "when": "w",
+        "created": 1, "updated": 1, "unchanged": 1, "rejected": 1, "when": "w", "size": 1, "written": 1,
     }
     for lang in ("zh", "en"):
         for code, template in MESSAGES[lang].items():
@@ -395,3 +395,103 @@ def test_cli_languages_and_exit_codes(tmp_path):
     assert life.returncode == 0, life.stdout  # matches the policyholders the property core created
     again = run_cli(db, "--source", "property", str(SAMPLES / "property_core_sample.json"), "--lang", "en")
     assert again.returncode == 0 and "already imported" in again.stdout
+
+
+# -- bounds and input hygiene -----------------------------------------------------------
+HOSTILE_LIFE_ROWS = [
+    ("text_formula", {"投保人姓名": "=cmd|' /C calc'!A0"}, "投保人姓名"),
+    ("text_formula", {"被保险人": "@SUM(A1:A9)"}, "被保险人"),
+    ("text_formula", {"受益人": "+1+1"}, "受益人"),
+    ("text_formula", {"联系地址": "-2+3"}, "联系地址"),
+    ("text_control_chars", {"投保人姓名": "周\u200b明"}, "投保人姓名"),
+    ("text_control_chars", {"被保险人": "周\u202e明"}, "被保险人"),
+    ("text_control_chars", {"联系地址": "北京市\u2066朝阳区\u2069"}, "联系地址"),
+    ("text_control_chars", {"受益人": "周明\x00"}, "受益人"),
+    ("text_control_chars", {"投保人姓名": "\t=1+1"}, "投保人姓名"),
+    ("text_control_chars", {"城市": "北\ufeff京"}, "城市"),
+    ("bad_amount", {"期交保费": "١٠٠٠"}, "期交保费"),  # Arabic-Indic digits
+    ("bad_amount", {"基本保额": "１００，０００"}, "基本保额"),  # full-width digits
+    ("bad_integer", {"交费年期": "２０"}, "交费年期"),
+    ("bad_date", {"生效日期": "２０２０-05-01"}, "生效日期"),
+    ("bad_phone", {"手机号码": "138١١١١٢٢٢٢"}, "138"),
+    ("number_too_long", {"基本保额": "9" * 5000}, "基本保额"),
+    ("number_too_long", {"交费年期": "1" * 5000}, "交费年期"),
+    ("too_long", {"投保人姓名": "周" * 65}, "64"),
+    ("too_long", {"联系地址": "路" * 257}, "256"),
+    ("too_long", {"保障责任": "death:1;" * 100}, "512"),
+]
+
+
+@pytest.mark.parametrize("code, overrides, mentioned", HOSTILE_LIFE_ROWS)
+def test_hostile_life_values_get_a_message_not_a_traceback(engine, tmp_path, code, overrides, mentioned):
+    before = dump(engine)
+    bad = row(**{"保单号": "2020110000990002", **overrides})
+    report = run(engine, "life", csv_file(tmp_path, [row(), bad]))
+    assert report.rolled_back and [(e.code, e.where) for e in report.errors] == [(code, 3)]
+    assert mentioned in report.errors[0].render("zh") and report.errors[0].render("en").startswith("line 3: ")
+    assert dump(engine) == before
+
+
+def test_ordinary_names_and_addresses_still_import(engine, tmp_path):
+    rows = [row(**{"投保人姓名": "O'Brien", "被保险人": "张伟", "联系地址": "北京市朝阳区建国路88号",
+                   "受益人": "孙丽(配偶) 100%"})]
+    report = run(engine, "life", csv_file(tmp_path, rows))
+    assert report.ok and report.created == 1
+    assert q(engine, "SELECT name, address FROM customer WHERE customer_no = 'LC20000001'")[0] == (
+        "O'Brien", "北京市朝阳区建国路88号")
+
+
+def test_a_field_beyond_the_csv_limit_is_a_file_error(engine, tmp_path):
+    path = csv_file(tmp_path, [row(**{"联系地址": "路" * 200_000})])
+    report = run(engine, "life", path, skip_bad_rows=True)
+    assert report.rolled_back and [e.code for e in report.errors] == ["field_too_large"]
+    assert "131072" in report.errors[0].render("en")
+
+
+def test_a_file_above_the_size_limit_is_refused_before_reading(engine, tmp_path, monkeypatch):
+    from portal.data.importers import pipeline
+
+    path = csv_file(tmp_path, [row()])
+    monkeypatch.setitem(pipeline.MAX_FILE_BYTES, "life_core", path.stat().st_size - 1)
+    report = run(engine, "life", path)
+    assert report.rolled_back and [e.code for e in report.errors] == ["file_too_large"]
+    assert str(path.stat().st_size) in report.errors[0].render("zh")
+
+
+def test_json_nested_100000_levels_gets_a_message(engine, tmp_path):
+    before = dump(engine)
+    deep = "[" * 100_000 + "]" * 100_000
+    for content in (deep, "[" + deep + "]", json.dumps([auto_item()]) [:-1] + ", " + deep + "]"):
+        report = run(engine, "property", json_file(tmp_path, content), skip_bad_rows=True)
+        assert report.rolled_back and [e.code for e in report.errors] == ["too_deep"], content[:20]
+        assert "16" in report.errors[0].render("zh") and "nested too deeply" in report.errors[0].render("en")
+    # Nested deeper than the format needs but well inside the recursion limit: refused too.
+    nested = {"a": 1}
+    for _ in range(20):
+        nested = {"a": nested}
+    report = run(engine, "property", json_file(tmp_path, [auto_item(extra=nested)]))
+    assert [(e.code, e.where) for e in report.errors] == [("too_deep", 1)]
+    assert dump(engine) == before
+
+
+def test_json_numbers_with_thousands_of_digits_get_a_message(engine, tmp_path):
+    before = dump(engine)
+    huge = "9" * 5000
+    text_ = json.dumps([auto_item(), auto_item(policyNo="PDAA2026110000990002", premiumFen=0)]).replace(
+        '"premiumFen": 0', f'"premiumFen": {huge}')
+    report = run(engine, "property", json_file(tmp_path, text_), skip_bad_rows=True)
+    assert report.rolled_back and [(e.code, e.where) for e in report.errors] == [("number_too_long_in_file", 2)]
+    # 4,000 digits is still readable by Python: refused as an amount, shown short.
+    text_ = json.dumps([auto_item(premiumFen=0)]).replace('"premiumFen": 0', f'"premiumFen": {"9" * 4000}')
+    report = run(engine, "property", json_file(tmp_path, text_))
+    assert [e.code for e in report.errors] == ["amount_too_large"] and len(report.errors[0].render("en")) < 200
+    assert dump(engine) == before
+
+
+def test_json_text_fields_follow_the_same_rule(engine, tmp_path):
+    holder = dict(auto_item()["policyholder"], name="=HYPERLINK(\"http://x\")")
+    report = run(engine, "property", json_file(tmp_path, [auto_item(policyholder=holder)]))
+    assert [(e.code, e.where) for e in report.errors] == [("text_formula", 1)]
+    insured = {"name": "钱\u200d进", "vehicle": auto_item()["insured"]["vehicle"]}
+    report = run(engine, "property", json_file(tmp_path, [auto_item(insured=insured)]))
+    assert [(e.code, e.where) for e in report.errors] == [("text_control_chars", 1)]

@@ -18,7 +18,7 @@ from sqlmodel import Session, create_engine, select
 from portal.data import pii
 from portal.data import tables as t
 from portal.data.db import make_engine
-from portal.data.importers.common import _Lookups
+from portal.data.importers.pipeline import DatabaseChecks
 from portal.data.schema import migrate, upgrade_to_head
 from portal.data.secret_files import read_or_create_secret
 from portal.domain.clock import utc_now
@@ -109,16 +109,18 @@ def test_importer_finds_a_customer_by_the_hash_of_the_id_number(engine):
         session.add(t.Customer(**ALICE))
         session.commit()
 
-    class Record:  # what _Lookups reads of a parsed record
-        product_code, policy_no = "CL101", "P-NEW"
+    class Record:  # what the database checks read of a parsed record
+        product_code, policy_no, where, kind, customer_exists = "CL101", "P-NEW", 7, "line", False
 
         class customer:
             customer_no = "OTHER"
             id_number = ALICE["id_number"]
 
+    errors = []
     with Session(engine) as session:
-        lookups = _Lookups(session, [Record])
-    assert lookups.customers_by_id_number == {ALICE["id_number"]: "A1"}
+        DatabaseChecks(session, "life_core", "life", "line").check(session, [Record], errors)
+    # Found only through id_number_hash: the stored ID number is ciphertext.
+    assert [e.code for e in errors if e.code.startswith("id_number")] == ["id_number_in_use"]
 
 
 def test_rotation_old_values_still_read_then_rotate_moves_every_value_to_the_new_key(engine, monkeypatch):

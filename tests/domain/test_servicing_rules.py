@@ -93,6 +93,14 @@ def test_parse_amount_accepts(text, expected):
         ("1,23", "error.amount_not_number"),  # misplaced thousands separator
         ("1e5", "error.amount_not_number"),  # no exponents
         ("NaN", "error.amount_not_number"),
+        ("١٠٠٠", "error.amount_not_number"),  # Arabic-Indic digits: Decimal() reads them as 1000
+        ("۱۰۰۰", "error.amount_not_number"),  # Persian digits
+        ("१०००", "error.amount_not_number"),  # Devanagari digits
+        ("1,٠٠٠.00", "error.amount_not_number"),  # one foreign digit is enough
+        ("𝟏𝟎𝟎𝟎", "error.amount_not_number"),  # mathematical bold digits
+        ("²", "error.amount_not_number"),  # a superscript is a digit to str.isdigit
+        ("9" * 5000, "error.amount_too_large"),
+        pytest.param(10**5000, "error.amount_too_large", id="int-5001-digits"),  # str() of it raises ValueError
         ("Infinity", "error.amount_not_number"),
         (".", "error.amount_not_number"),
         ("-", "error.amount_not_number"),
@@ -811,14 +819,30 @@ def test_clean_phone_refuses(text):
 
 
 def test_clean_address():
-    assert clean_address("  北京市 朝阳区\t建国路 1 号 ") == "北京市 朝阳区 建国路 1 号"
+    assert clean_address("  北京市 朝阳区  建国路 1 号 ") == "北京市 朝阳区 建国路 1 号"
+    assert clean_address("北京市朝阳区建国路88号") == "北京市朝阳区建国路88号"
+    assert clean_address("12 O'Brien Street, Dublin") == "12 O'Brien Street, Dublin"
     assert clean_address("一二三四五") == "一二三四五"  # 5 characters: the minimum
     assert clean_address("路" * 120) == "路" * 120  # 120: the maximum
 
 
-@pytest.mark.parametrize("text", ["一二三四", "路" * 121, "     ", "", None, "北京市\x00朝阳区"])
+@pytest.mark.parametrize("text", ["一二三四", "路" * 121, "     ", "", None])
 def test_clean_address_refuses(text):
     assert_rejected("error.address_invalid", {}, clean_address, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["北京市\x00朝阳区", "北京市朝阳区\t建国路", "北京市\n朝阳区建国路", "北京市\u200b朝阳区建国路",
+     "北京市朝阳区\u202e路国建", "北京市\u2066朝阳区\u2069建国路", "\ufeff北京市朝阳区建国路", "北京市\x7f朝阳区"],
+)
+def test_clean_address_refuses_control_and_invisible_characters(text):
+    assert_rejected("error.address_control_chars", {}, clean_address, text)
+
+
+@pytest.mark.parametrize("text", ["=cmd|' /C calc'!A0", "+86 北京市朝阳区", "-北京市朝阳区建国路", "@SUM(1+1)*cmd"])
+def test_clean_address_refuses_formula_like_text(text):
+    assert_rejected("error.address_formula", {}, clean_address, text)
 
 
 def test_clean_payout():

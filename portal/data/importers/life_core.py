@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from datetime import date
 
-from portal.data.importers.common import FieldReader, PolicyRecord, RowError, CustomerFields, parse_coverages
+from portal.data.importers.common import (
+    CustomerFields, FieldReader, HashingReader, PolicyRecord, RowError, parse_coverages,
+)
 from portal.domain.records import PaymentFrequency, PolicyStatus
 
 SOURCE = "life_core"
@@ -166,33 +169,61 @@ def _record(line: int, cells: dict[str, str], labels: dict[str, str], today: dat
     return record, []
 
 
-def parse(text: str, today: date) -> tuple[list[PolicyRecord], list[RowError]]:
-    """Records of the good rows and errors of the bad ones (line numbers are file lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[PolicyRecord] = []
-    errors: list[RowError] = []
+def iter_records(lines: Iterable[str], today: date) -> Iterator[tuple[PolicyRecord | None, list[RowError]]]:
+    """One (record or None, errors) per data row, read as the file is read: nothing of
+    earlier rows is kept. Problems with the file as a whole come as (None, [error]) with
+    no line (or the line where reading stopped)."""
+    reader = csv.reader(lines)
+    any_row = False
     try:
         header = next(reader, None)
         if header is None:
-            return [], [RowError("empty_file", {}, None, "line")]
+            yield None, [RowError("empty_file", {}, None, "line")]
+            return
         positions, labels, header_errors = _header(header)
         if header_errors:
-            return [], header_errors
+            yield None, header_errors
+            return
         width = len(header)
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
+            any_row = True
             if len(row) != width:
-                errors.append(RowError("bad_row_shape", {"found": len(row), "expected": width}, line, "line"))
+                yield None, [RowError("bad_row_shape", {"found": len(row), "expected": width}, line, "line")]
                 continue
             cells = {key: row[index] for key, index in positions.items()}
-            record, row_errors = _record(line, cells, labels, today)
-            if record is not None:
-                records.append(record)
-            errors.extend(row_errors)
+            yield _record(line, cells, labels, today)
     except csv.Error as exc:
-        errors.append(RowError("file_unreadable", {"detail": str(exc)}, reader.line_num or None, "line"))
-    if not records and not errors:
-        errors.append(RowError("empty_file", {}, None, "line"))
+        detail = str(exc)
+        code = "field_too_large" if "field larger than field limit" in detail else "file_unreadable"
+        yield None, [RowError(code, {"detail": detail, "max": csv.field_size_limit()}, reader.line_num or None, "line")]
+        return
+    except UnicodeDecodeError:
+        yield None, [RowError("not_utf8", {}, None, "line")]
+        return
+    if not any_row:
+        yield None, [RowError("empty_file", {}, None, "line")]
+
+
+def parse(text: str, today: date) -> tuple[list[PolicyRecord], list[RowError]]:
+    """Records of the good rows and errors of the bad ones (line numbers are file lines);
+    for small files and tests: imports use ``iter_records`` on the open file."""
+    records: list[PolicyRecord] = []
+    errors: list[RowError] = []
+    for record, row_errors in iter_records(io.StringIO(text, newline=""), today):
+        if record is not None:
+            records.append(record)
+        errors.extend(row_errors)
     return records, errors
+
+
+def records_in_file(path, today: date, digest=None) -> Iterator[tuple[PolicyRecord | None, list[RowError]]]:
+    """``iter_records`` over the file as it is read (UTF-8, a BOM accepted); ``digest``
+    (a hashlib object), when given, sees every byte read."""
+    with open(path, "rb") as raw:
+        source = HashingReader(raw, digest) if digest is not None else raw
+        text = io.TextIOWrapper(io.BufferedReader(source) if digest is not None else source,
+                                encoding="utf-8-sig", newline="")
+        yield from iter_records(text, today)

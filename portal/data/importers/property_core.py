@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 from portal.data.builder import one_year_end
 from portal.data.importers.common import CustomerFields, FieldReader, PolicyRecord, RowError
 from portal.domain.records import PaymentFrequency, PolicyStatus, Responsibility
+
+# Deepest nesting an item may have: the format needs 4 (item > insured > vehicle), the
+# rest is slack. Much deeper input is refused before Python's recursion limit is reached.
+MAX_DEPTH = 16
 
 SOURCE = "property_core"
 LINE = "property"
@@ -174,19 +180,111 @@ def _record(item_no: int, item, today: date) -> tuple[PolicyRecord | None, list[
     )
 
 
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _depth(value, limit: int) -> int:
+    """Nesting depth of a parsed item, counting no further than ``limit`` + 1."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                return deepest
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _malformed(text: str, exc: json.JSONDecodeError) -> RowError:
+    return RowError("malformed_json", {"column": exc.colno, "detail": exc.msg}, exc.lineno, "line")
+
+
+def _items(text: str) -> Iterator[tuple[int, object] | RowError]:
+    """The array's items one by one (each parsed on its own, so no second copy of the
+    whole file is built), or a file-level error where the file stops being readable."""
+    pos = _WHITESPACE.match(text, 0).end()
+    if not text.startswith("[", pos):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield _malformed(text, exc)
+        except (RecursionError, ValueError):
+            yield RowError("too_deep", {"max": MAX_DEPTH}, None, "item")
+        else:
+            yield RowError("not_a_list", {}, None, "item")
+        return
+    pos = _WHITESPACE.match(text, pos + 1).end()
+    if text.startswith("]", pos):
+        after = _WHITESPACE.match(text, pos + 1).end()
+        if after != len(text):
+            yield _malformed(text, json.JSONDecodeError("Extra data", text, after))
+        else:
+            yield RowError("empty_file", {}, None, "item")
+        return
+    number = 0
+    while True:
+        number += 1
+        try:
+            item, pos = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield _malformed(text, exc)
+            return
+        except RecursionError:
+            yield RowError("too_deep", {"max": MAX_DEPTH}, number, "item")
+            return
+        except ValueError:  # an integer longer than Python reads from a string (4,300 digits)
+            yield RowError("number_too_long_in_file", {}, number, "item")
+            return
+        if _depth(item, MAX_DEPTH) > MAX_DEPTH:
+            yield RowError("too_deep", {"max": MAX_DEPTH}, number, "item")
+            return
+        yield number, item
+        pos = _WHITESPACE.match(text, pos).end()
+        if text.startswith(",", pos):
+            pos = _WHITESPACE.match(text, pos + 1).end()
+            continue
+        if text.startswith("]", pos):
+            after = _WHITESPACE.match(text, pos + 1).end()
+            if after != len(text):
+                yield _malformed(text, json.JSONDecodeError("Extra data", text, after))
+            return
+        yield _malformed(text, json.JSONDecodeError("Expecting ',' delimiter", text, pos))
+        return
+
+
+def iter_records(text: str, today: date) -> Iterator[tuple[PolicyRecord | None, list[RowError]]]:
+    """One (record or None, errors) per item; a file-level problem comes as (None, [error])."""
+    for entry in _items(text):
+        if isinstance(entry, RowError):
+            yield None, [entry]
+            return
+        number, item = entry
+        yield _record(number, item, today)
+
+
 def parse(text: str, today: date) -> tuple[list[PolicyRecord], list[RowError]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], [RowError("malformed_json", {"column": exc.colno, "detail": exc.msg}, exc.lineno, "line")]
-    if not isinstance(data, list):
-        return [], [RowError("not_a_list", {}, None, "item")]
-    if not data:
-        return [], [RowError("empty_file", {}, None, "item")]
     records, errors = [], []
-    for index, item in enumerate(data, start=1):
-        record, item_errors = _record(index, item, today)
+    for record, item_errors in iter_records(text, today):
         if record is not None:
             records.append(record)
         errors.extend(item_errors)
+    if any(e.code == "malformed_json" for e in errors):
+        errors = [e for e in errors if e.code == "malformed_json"]
     return records, errors
+
+
+def records_in_file(path, today: date, digest=None) -> Iterator[tuple[PolicyRecord | None, list[RowError]]]:
+    """``iter_records`` over the file. JSON is held as one string while its items are
+    parsed one at a time (the file size limit bounds it); ``digest`` sees every byte."""
+    content = Path(path).read_bytes()
+    if digest is not None:
+        digest.update(content)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        yield None, [RowError("not_utf8", {}, None, "item")]
+        return
+    del content
+    yield from iter_records(text, today)
