@@ -30,3 +30,12 @@ def customer_id(db, username: str) -> int:
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def personal(db, customer_id: int, column: str) -> str:
+    """A customer's ID number, phone or payout account in clear: the database holds them
+    encrypted (AES-GCM with the test key, read here independently of the portal)."""
+    from tests.pii_keys import decrypt
+
+    stored = db.execute(f"SELECT {column} FROM customer WHERE id = ?", (customer_id,)).fetchone()[0]
+    return decrypt(column, stored) if stored else ""

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import TODAY
 from tests.e2e.expected import expect_dashboard_matches_database
-from tests.e2e.helpers import DEMO_PASSWORD, customer_id, fen_of, login, shot, yuan_text
+from tests.e2e.helpers import DEMO_PASSWORD, customer_id, fen_of, login, personal, shot, yuan_text
 
 pytestmark = pytest.mark.e2e
 
@@ -305,7 +305,7 @@ def test_reinstate_a_lapsed_policy_with_back_premiums_and_interest(page, db):
 
 def test_update_phone_after_re_authentication_keeps_the_old_one_in_history(page, db):
     cid = customer_id(db, FAMILY)
-    old_phone = db.execute("SELECT phone FROM customer WHERE id = ?", (cid,)).fetchone()[0]
+    old_phone = personal(db, cid, "phone")
     sign_in(page, FAMILY)
     page.get_by_role("link", name="我的资料").click()
     expect(page.locator("#verify-form")).to_be_visible()
@@ -314,13 +314,13 @@ def test_update_phone_after_re_authentication_keeps_the_old_one_in_history(page,
     page.locator("#phone").fill("12345")
     page.locator("#review-button").click()
     expect(page.locator("#action-error")).to_have_text("请输入 11 位手机号码。")
-    assert db.execute("SELECT phone FROM customer WHERE id = ?", (cid,)).fetchone()[0] == old_phone
+    assert personal(db, cid, "phone") == old_phone
     page.locator("#phone").fill("139 0000 1234")
     page.locator("#review-button").click()
     expect(page.locator("#review-lines")).to_contain_text(f"{old_phone[:3]}****{old_phone[-4:]} → 139****1234")
     page.locator("#confirm-button").click()
     expect(page.locator("#action-done")).to_be_visible()
-    assert db.execute("SELECT phone FROM customer WHERE id = ?", (cid,)).fetchone()[0] == "13900001234"
+    assert personal(db, cid, "phone") == "13900001234"
     note = db.execute(
         "SELECT note FROM history_event WHERE customer_id = ? AND kind = 'profile_updated' ORDER BY id DESC LIMIT 1", (cid,)
     ).fetchone()[0]

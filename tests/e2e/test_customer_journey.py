@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.expected import MONEY_CATEGORIES, expect_dashboard_matches_database
-from tests.e2e.helpers import customer_id, fen_of, login, shot, yuan_text
+from tests.e2e.helpers import customer_id, fen_of, login, personal, shot, yuan_text
 
 pytestmark = pytest.mark.e2e
 
@@ -26,9 +26,7 @@ def test_loyal_customer_sees_eleven_categories_matching_the_records(page, db):
     expected = expect_dashboard_matches_database(page, db, customer_id(db, LOYAL))
     assert expected["overview"] == 157
     assert all(expected[c] > 0 for c in MONEY_CATEGORIES), expected  # no figure is checked as a trivial zero
-    id_number, phone = db.execute(
-        "SELECT id_number, phone FROM customer WHERE id = ?", (customer_id(db, LOYAL),)
-    ).fetchone()
+    id_number, phone = (personal(db, customer_id(db, LOYAL), column) for column in ("id_number", "phone"))
     identity = page.locator("#customer-identity").inner_text()
     assert "*" * 14 + id_number[-4:] in identity and id_number not in identity
     assert phone[:3] + "****" + phone[-4:] in identity and phone not in identity

@@ -14,21 +14,19 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import BASE_URL, PORT
-from tests.e2e.helpers import DEMO_PASSWORD, login, shot
+from tests.e2e.helpers import DEMO_PASSWORD, customer_id, login, personal, shot
 
 pytestmark = pytest.mark.e2e
 
 
 def wangs_secrets(db) -> list[str]:
-    row = db.execute(
-        "SELECT c.name, c.phone, c.payout_account, c.address, c.id_number FROM customer c "
-        "JOIN user_account u ON u.customer_id = c.id WHERE u.username = 'wangjianguo'"
-    ).fetchone()
+    cid = customer_id(db, "wangjianguo")
+    name, address = db.execute("SELECT name, address FROM customer WHERE id = ?", (cid,)).fetchone()
+    phone, account, id_number = (personal(db, cid, column) for column in ("phone", "payout_account", "id_number"))
     policy_no = db.execute(
         "SELECT p.policy_no FROM policy p JOIN user_account u ON u.customer_id = p.policyholder_id "
         "WHERE u.username = 'wangjianguo' ORDER BY p.id LIMIT 1"
     ).fetchone()[0]
-    name, phone, account, address, id_number = row
     return [name, phone, account, address, id_number, id_number[-8:], policy_no]
 
 
