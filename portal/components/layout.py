@@ -129,6 +129,22 @@ def header() -> rx.Component:
     )
 
 
+def timeout_warning() -> rx.Component:
+    """Shown by assets/session-timer.js before the session ends, with time to respond."""
+    return rx.box(
+        rx.heading(T["timeout.title"], as_="h2", size="5", id="timeout-title"),
+        rx.text(T["timeout.before"], " ", rx.el.span("120", id="timeout-seconds"), " ", T["timeout.after"]),
+        rx.el.button(T["timeout.stay"], type="button", id="stay-signed-in",
+                     style={"min_height": "60px", "padding": "12px 24px", "margin_top": "12px", "background": PRIMARY,
+                            "color": "white", "border": "none", "border_radius": "8px", "font_weight": "700",
+                            "cursor": "pointer", "font_size": "1.1em"}),
+        id="timeout-warning",
+        role="alertdialog",
+        aria_labelledby="timeout-title",
+        custom_attrs={"data-lead": rx.cond(SessionState.is_large, "180", "120")},
+    )
+
+
 def failure_banner() -> rx.Component:
     """The apology after an unexpected failure, with its error id (SessionState.show_failure)."""
     return rx.cond(
@@ -171,6 +187,8 @@ def page_frame(*children, title_key: str = "", title=None) -> rx.Component:
             margin="0 auto",
             padding="20px",
         ),
+        rx.cond(SessionState.role != "", timeout_warning()),
+        rx.script(src="/session-timer.js"),
         min_height="100vh",
         background="white",
         color=TEXT,

@@ -70,8 +70,14 @@ SECRET_FILE = Path(".secrets/jwt_secret")
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
-def token_lifetime() -> timedelta:
-    return timedelta(minutes=int(os.environ.get("PORTAL_TOKEN_MINUTES", "60")))
+LARGE_TEXT_LIFETIME_FACTOR = 1.5  # seniors read slowly: 90 instead of 60 minutes
+
+
+def token_lifetime(large_text: bool = False) -> timedelta:
+    """How long a session lasts without "stay signed in": ``PORTAL_TOKEN_MINUTES`` (60),
+    half as long again for an account in large-text mode."""
+    minutes = int(os.environ.get("PORTAL_TOKEN_MINUTES", "60"))
+    return timedelta(minutes=minutes * (LARGE_TEXT_LIFETIME_FACTOR if large_text else 1))
 
 
 def signing_secret() -> str:
@@ -283,8 +289,43 @@ def minutes_left(until: datetime, now: datetime) -> int:
 
 def _issue_token(session: Session, user: UserAccount, now: datetime) -> str:
     jti = uuid.uuid4().hex
-    expires = now + token_lifetime()
+    expires = now + token_lifetime(bool(user.large_text))
     session.add(AuthSession(jti=jti, user_id=user.id, issued_at=now, expires_at=expires))
+    return _sign(user, jti, now, expires)
+
+
+def token_expiry(token: str) -> int:
+    """The ``exp`` of a token just issued here (for the page's session-timeout warning)."""
+    return int(jwt.get_unverified_claims(token)["exp"])
+
+
+def refresh(session: Session, token: str | None, now: datetime | None = None) -> str | None:
+    """"Stay signed in": the same session (same jti, so the tab keeps its state) runs for a
+    full lifetime from now; a new token carries the new expiry. None if the session is no
+    longer good (expired, revoked, locked)."""
+    now = now or utc_now()
+    principal = authenticate(session, token, now)
+    if principal is None:
+        return None
+    row = session.exec(select(AuthSession).where(AuthSession.jti == principal.jti)).one()
+    user = session.get(UserAccount, principal.user_id)
+    row.expires_at = now + token_lifetime(bool(user.large_text))
+    session.add(row)
+    return _sign(user, row.jti, now, row.expires_at)
+
+
+def seconds_left(session: Session, token: str | None, now: datetime | None = None) -> int | None:
+    """Seconds until this session ends, or None if it is not good now."""
+    now = now or utc_now()
+    principal = authenticate(session, token, now)
+    if principal is None:
+        return None
+    row = session.exec(select(AuthSession).where(AuthSession.jti == principal.jti)).one()
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
+    return max(0, int((expires - now).total_seconds()))
+
+
+def _sign(user: UserAccount, jti: str, now: datetime, expires: datetime) -> str:
     claims = {
         "sub": str(user.id),
         "iss": ISSUER,

@@ -16,6 +16,9 @@
   (``Secure`` behind HTTPS); ``POST /auth/logout`` revokes the server-side session and
   clears it. Both accept only a same-origin form post (``Origin`` checked). No script on
   the page can read the credential.
+* ``POST /auth/refresh`` ("stay signed in" on the session-timeout warning) extends the
+  same session by a full lifetime; ``GET /auth/session`` tells the page how many seconds
+  are left, on the server's clock.
 * **Protected pages need a live session before they are served**: a request for a
   customer or manager page without one is sent to ``/login``. (Every event handler checks
   again: this only stops the page shell from loading for nobody.)
@@ -24,11 +27,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlencode
 
 from portal.data.db import session_scope
+from portal.domain.clock import utc_now
 from portal.services import auth
 from portal.web import settings
 
@@ -96,6 +101,11 @@ def _same_origin(scope) -> bool:
     return origin is not None and origin.rstrip("/") in settings.allowed_origins()
 
 
+def _session_cookies(token: str) -> list[tuple[bytes, bytes]]:
+    max_age = max(0, auth.token_expiry(token) - int(utc_now().timestamp()))
+    return [(b"set-cookie", _cookie(token, max_age))]
+
+
 def _cookie(value: str, max_age: int) -> bytes:
     parts = [f"{settings.SESSION_COOKIE}={value}", "Path=/", "HttpOnly", "SameSite=Strict", f"Max-Age={max_age}"]
     if settings.secure_cookie():
@@ -142,6 +152,16 @@ def _principal(token: str | None) -> auth.Principal | None:
         return auth.authenticate(session, token)
 
 
+def _seconds_left(token: str | None) -> int | None:
+    with session_scope() as session:
+        return auth.seconds_left(session, token)
+
+
+def _refresh(token: str | None) -> str | None:
+    with session_scope() as session:
+        return auth.refresh(session, token)
+
+
 def _logout(token: str | None) -> None:
     with session_scope() as session:
         auth.logout(session, token)
@@ -173,6 +193,12 @@ class PortalEdge:
         if path == "/auth/login":
             await self._login(scope, receive, send) if method == "POST" else await _redirect(send, "/login")
             return
+        if path == "/auth/session" and method == "GET":
+            await self._remaining(scope, send)
+            return
+        if path == "/auth/refresh":
+            await self._refresh(scope, send) if method == "POST" else await _redirect(send, "/login")
+            return
         if path == "/auth/logout":
             await self._logout(scope, send) if method == "POST" else await _redirect(send, "/login")
             return
@@ -200,16 +226,34 @@ class PortalEdge:
             await _redirect(send, "/login?" + urlencode(query))
             return
         principal = await asyncio.to_thread(_principal, result.token)
-        max_age = int(auth.token_lifetime().total_seconds())
-        await _redirect(send, home_for(principal.role if principal else "customer"),
-                        [(b"set-cookie", _cookie(result.token, max_age))])
+        await _redirect(send, home_for(principal.role if principal else "customer"), _session_cookies(result.token))
+
+    async def _remaining(self, scope, send):
+        """Seconds left in this session, on the server's clock (the page counts down from it)."""
+        left = await asyncio.to_thread(_seconds_left, session_token(_header(scope, b"cookie")))
+        if left is None:
+            await _send_response(send, 401, [(b"content-type", b"application/json")], b'{"remaining": 0}')
+            return
+        await _send_response(send, 200, [(b"content-type", b"application/json")], json.dumps({"remaining": left}).encode())
+
+    async def _refresh(self, scope, send):
+        """"Stay signed in" (the session-timeout warning): same session, a full lifetime more."""
+        if not _same_origin(scope):
+            await _send_response(send, 403, [(b"content-type", b"text/plain")], b"cross-origin refresh refused")
+            return
+        token = await asyncio.to_thread(_refresh, session_token(_header(scope, b"cookie")))
+        if token is None:
+            await _send_response(send, 401, [(b"content-type", b"text/plain")], b"session ended")
+            return
+        await _send_response(send, 204, _session_cookies(token))
 
     async def _logout(self, scope, send):
         if not _same_origin(scope):
             await _send_response(send, 403, [(b"content-type", b"text/plain")], b"cross-origin logout refused")
             return
         await asyncio.to_thread(_logout, session_token(_header(scope, b"cookie")))
-        await _redirect(send, "/login?" + urlencode({"notice": "auth.logged_out"}), [(b"set-cookie", _cookie("", 0))])
+        await _redirect(send, "/login?" + urlencode({"notice": "auth.logged_out"}),
+                        [(b"set-cookie", _cookie("", 0))])
 
 
 def _is_protected(path: str) -> bool:

@@ -189,3 +189,60 @@ def test_the_loan_fraud_guard(page, db):
     request_no = page.locator("#request-no").inner_text().strip()
     details = db.execute("SELECT details FROM service_request WHERE request_no = ?", (request_no,)).fetchone()[0]
     assert '"fraud_ack"' in details and "fraud-warning-v1" in details
+
+
+def test_the_timeout_warning_gives_time_and_stay_signed_in_keeps_the_session(page, db):
+    login(page, "zhangwei")
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    # This session now ends 100 s after it began (the warning comes 120 s before the end).
+    db.execute("UPDATE auth_session SET expires_at = datetime(issued_at, '+100 seconds') "
+               "WHERE id = (SELECT MAX(id) FROM auth_session)")
+    db.commit()
+    page.reload()
+    warning = page.locator("#timeout-warning")
+    expect(warning).to_be_visible(timeout=15_000)
+    expect(warning).to_have_attribute("role", "alertdialog")
+    assert 20 <= int(page.locator("#timeout-seconds").inner_text()) <= 100  # time to respond
+    expect(page.locator("#stay-signed-in")).to_be_focused()
+    shot(page, "timeout-warning-zh")
+    page.keyboard.press("Enter")
+    expect(warning).to_be_hidden()
+    issued, expires = db.execute("SELECT issued_at, expires_at FROM auth_session WHERE id = (SELECT MAX(id) FROM auth_session)").fetchone()
+    from datetime import datetime
+    lasts = datetime.fromisoformat(expires) - datetime.fromisoformat(issued)
+    assert lasts.total_seconds() > 55 * 60  # a full lifetime from now
+    page.reload()
+    expect(page.locator("#card-overview")).to_be_visible()  # still signed in
+    expect(warning).to_be_hidden()
+
+
+def focus_until(page, element_id: str, limit: int = 250) -> None:
+    for _ in range(limit):
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+            assert outline not in ("none", ""), f"no visible focus on #{element_id}"
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} never got the keyboard focus")
+
+
+def test_keyboard_only_login_then_pay_a_premium(page, db):
+    page.goto("/login")
+    expect(page.locator("#login-submit")).to_be_visible()
+    focus_until(page, "username")
+    page.keyboard.type("wangjianguo")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    expect(page.locator("#act-premium_due")).to_be_visible()
+    focus_until(page, "act-premium_due")
+    page.keyboard.press("Enter")
+    expect(page.locator("#review-button")).to_be_visible()
+    focus_until(page, "review-button")
+    page.keyboard.press("Enter")
+    expect(page.locator("#review-lines")).to_be_visible()
+    focus_until(page, "password")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#action-done")).to_be_visible()

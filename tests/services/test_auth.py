@@ -350,3 +350,37 @@ def test_pinned_portal_today_moves_token_and_session_together(engine, monkeypatc
         row = s.query(AuthSession).one()
         assert row.issued_at.date() in (date(2025, 2, 28), date(2025, 3, 1))
         assert int(row.expires_at.replace(tzinfo=UTC).timestamp()) == claims["exp"]
+
+
+# ---------------------------------------------------------------- stay signed in
+
+def test_stay_signed_in_extends_the_same_session_by_a_full_lifetime(engine):
+    token = _login(engine, now=PINNED).token
+    later = PINNED + timedelta(minutes=58)
+    with session_scope(engine) as s:
+        assert auth.seconds_left(s, token, later) == 120
+        fresh = auth.refresh(s, token, later)
+    claims, old = jwt.get_unverified_claims(fresh), jwt.get_unverified_claims(token)
+    assert claims["jti"] == old["jti"]  # the same session: the tab keeps its state
+    assert claims["exp"] == int((later + timedelta(minutes=60)).timestamp())
+    assert _who(engine, fresh, PINNED + timedelta(minutes=100)).username == "alice"
+    assert _who(engine, token, PINNED + timedelta(minutes=100)) is None  # the old token still ends at its own exp
+    with session_scope(engine) as s:
+        assert auth.seconds_left(s, fresh, later) == 3600
+
+
+def test_an_ended_session_cannot_be_extended(engine):
+    token = _login(engine, now=PINNED).token
+    with session_scope(engine) as s:
+        assert auth.refresh(s, token, PINNED + timedelta(minutes=61)) is None
+        auth.logout(s, token, PINNED)
+        assert auth.refresh(s, token, PINNED + timedelta(minutes=1)) is None
+        assert auth.seconds_left(s, token, PINNED + timedelta(minutes=1)) is None
+
+
+def test_large_text_accounts_get_half_as_long_again(engine):
+    with session_scope(engine) as s:
+        s.exec(__import__("sqlmodel").select(UserAccount).where(UserAccount.username == "alice")).one().large_text = True
+    token = _login(engine, now=PINNED).token
+    claims = jwt.get_unverified_claims(token)
+    assert claims["exp"] - claims["iat"] == 90 * 60
