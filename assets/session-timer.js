@@ -55,5 +55,7 @@
     });
   }, true);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { check(); } });
-  check();
+  // The warning is part of signed-in pages only, which render it once the page's state
+  // has arrived: wait for it.
+  (function boot() { if (byId("timeout-warning")) { check(); } else { setTimeout(boot, 1000); } })();
 })();

@@ -52,6 +52,9 @@ class SessionState(rx.State):
     # Large text (大字版): "1" on, "0" off, "" never chosen on this browser. Remembered in
     # the browser before login and on the account after it (services.preferences).
     large_text: str = rx.LocalStorage("", name="portal_large_text", sync=True)
+    # The account's own choice for this login session ("1"/"0"; "" = none): a plain var,
+    # because a browser-storage var changed while the page hydrates may not reach it.
+    account_large_text: str = ""
     # A senior's first login switched large text on: say so once, and how to switch back.
     large_text_notice: bool = False
     display_name: str = ""
@@ -75,7 +78,8 @@ class SessionState(rx.State):
 
     @rx.var
     def is_large(self) -> bool:
-        return self.large_text == "1"
+        chosen = self.account_large_text or self.large_text
+        return chosen == "1"
 
     @rx.var
     def is_english(self) -> bool:
@@ -117,7 +121,7 @@ class SessionState(rx.State):
             with session_scope() as session:
                 chosen = preferences.on_sign_in(session, principal, today())
             if chosen.large_text is not None:
-                root.large_text = "1" if chosen.large_text else "0"
+                root.large_text = root.account_large_text = "1" if chosen.large_text else "0"
             root.large_text_notice = chosen.just_switched_on
         return principal, [set_html_lang(self.locale)]
 
@@ -145,7 +149,9 @@ class SessionState(rx.State):
 
     @rx.event
     def toggle_large_text(self):
-        self.large_text = "0" if self.large_text == "1" else "1"
+        self.large_text = "0" if self.is_large else "1"
+        if self.account_large_text:
+            self.account_large_text = self.large_text
         self.large_text_notice = False
         token = self._token()
         if token:
@@ -153,6 +159,7 @@ class SessionState(rx.State):
             if principal is not None:
                 with session_scope() as session:
                     preferences.set_large_text(session, principal, self.large_text == "1")
+                self.account_large_text = self.large_text
 
     @rx.event
     def dismiss_large_text_notice(self):

@@ -110,6 +110,7 @@ def test_no_page_scrolls_sideways_at_320px_in_either_mode(page, db):
                             ("/requests", "main"), ("/act/take_loan", "#action-intro")):
             page.goto(path)
             expect(page.locator(ready).first).to_be_visible()
+            expect(page.locator("#user-name")).not_to_have_text("")  # the page's state has arrived
             no_horizontal_scroll(page, f"{mode} {path}")
         shot(page, f"320-{mode}-loan")
         page.locator("#large-text-switch").click()  # the other mode
