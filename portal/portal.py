@@ -6,6 +6,7 @@ from portal.i18n.catalog import EN, ZH
 from portal.pages.action import action_page
 from portal.pages.category import category_page
 from portal.pages.clients import clients_page
+from portal.pages.contact import contact_page
 from portal.pages.dashboard import dashboard_page
 from portal.pages.guides import guide_page, guides_page
 from portal.pages.login import login_page
@@ -13,6 +14,7 @@ from portal.pages.policies import policies_page
 from portal.pages.policy import policy_page
 from portal.pages.requests import requests_page
 from portal.state.actions import ActionState, RequestsState
+from portal.state.contact import ContactState
 from portal.state.guides import GuideState
 from portal.state.login import LoginState
 from portal.state.failures import on_backend_error
@@ -50,6 +52,7 @@ app.add_page(policies_page, route="/policies", title=page_title("nav.policies"),
 app.add_page(policy_page, route="/policy/[policy_no]", title=page_title("policy.title"), on_load=PolicyState.load)
 app.add_page(clients_page, route="/clients", title=page_title("manager.title"), on_load=ClientListState.load)
 app.add_page(action_page, route="/act/[action]", title=page_title("action.available"), on_load=ActionState.load)
+app.add_page(contact_page, route="/contact", title=page_title("contact.title"), on_load=ContactState.load)
 app.add_page(requests_page, route="/requests", title=page_title("requests.title"), on_load=RequestsState.load)
 # The picture guides (看图解): no login needed, they hold no customer data.
 app.add_page(guides_page, route="/guides", title=page_title("guides.title"), on_load=GuideState.load_list)

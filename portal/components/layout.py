@@ -91,6 +91,7 @@ def header() -> rx.Component:
                                 nav_link("nav.policies", "/policies"),
                                 nav_link("nav.requests", "/requests"),
                                 nav_link("nav.profile", "/act/update_profile"),
+                                nav_link("nav.contact", "/contact"),
                             ),
                         ),
                     ),

@@ -301,3 +301,19 @@ class ImportBatch(SQLModel, table=True):
     file_sha256: str = Field(max_length=64, unique=True)
     imported_at: datetime
     row_count: int
+
+
+class CallbackRequest(SQLModel, table=True):
+    """A customer asks their service manager to ring them in a chosen slot (联系专员)."""
+
+    __tablename__ = "callback_request"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="service_manager.id", index=True)
+    slot_date: date
+    slot_code: str = Field(max_length=8)
+    status: str = Field(default="pending", max_length=16)  # pending / done / cancelled
+    created_at: datetime
+    # The customer's id while the request is open, NULL once closed: the unique index makes
+    # "at most one open request per customer" a database rule (NULLs never clash).
+    open_for: int | None = Field(default=None, unique=True, index=True)

@@ -13,13 +13,13 @@ T = ClientListState.t
 
 COLUMNS = [("manager.client", "left"), ("manager.city", "left"), ("manager.policies", "right")] + [
     (f"reminder.{kind.value}", "right") for kind in ReminderKind
-]
+] + [("manager.callback", "left")]
 
 
 def render_row(row):
     return [cell(row["name"]), cell(row["city"]), cell(row["policies"], align="right")] + [
         cell(row[kind.value], align="right") for kind in ReminderKind
-    ]
+    ] + [cell(row["callback"])]
 
 
 def clients_page() -> rx.Component:

@@ -157,7 +157,7 @@ def simple_home() -> rx.Component:
             tile("landmark", "home.borrow", rx.cond(figures["loanable"]["action_href"] != "", figures["loanable"]["action_href"], "/category/loanable"),
                  "tile-borrow", detail(T["home.can_borrow"], " ", rx.el.strong(figures["loanable"]["value"])),
                  rx.cond(figures["repayment_due"]["count"] != "0", detail(T["home.owed"], " ", figures["repayment_due"]["value"]))),
-            tile("phone", "home.person", rx.cond(DashboardState.manager["tel"], DashboardState.manager["tel"], "/guides"),
+            tile("phone", "home.person", "/contact",
                  "tile-person", rx.cond(DashboardState.manager["name"],
                                         detail(DashboardState.manager["name"], " ", DashboardState.manager["phone"]),
                                         detail(T["home.no_manager"]))),

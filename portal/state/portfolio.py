@@ -12,7 +12,7 @@ from portal.data.db import session_scope
 from portal.domain.categories import Category, ReminderKind
 from portal.domain.clock import today
 from portal.domain.records import Line, PolicyStatus
-from portal.services import contact, portfolio
+from portal.services import callbacks, contact, portfolio
 from portal.services.servicing import requests as servicing_requests
 from portal.state import presenters
 from portal.state.session import SessionState
@@ -233,6 +233,7 @@ class ClientListState(SessionState):
             return rx.redirect("/dashboard")
         with session_scope() as session:
             summaries = portfolio.load_manager_clients(session, principal, today())
-        self.clients = [presenters.client_row(summary) for summary in summaries]
+            waiting = callbacks.pending_for_manager(session, principal)
+        self.clients = [presenters.client_row(summary, waiting.get(summary.customer_id)) for summary in summaries]
         self.loaded = True
         return events

@@ -21,6 +21,7 @@ from portal.domain.categories import (
     Rollup,
 )
 from portal.domain.actions import ActionKind
+from portal.domain.callbacks import SLOTS
 from portal.domain.masking import mask_name
 from portal.domain.money import format_yuan
 from portal.domain.records import Policy
@@ -222,11 +223,12 @@ def history_rows(events) -> list[dict[str, str]]:
     ]
 
 
-def client_row(summary) -> dict[str, str]:
+def client_row(summary, callback=None) -> dict[str, str]:
     return {
         "name": mask_name(summary.name),
         "city": summary.city,
         "policies": str(summary.policy_count),
+        "callback": f"{callback.day.isoformat()} {callback.slot.label}" if callback else "",
         **{kind.value: str(summary.reminder_counts.get(kind.value, 0)) for kind in ReminderKind},
     }
 
@@ -242,3 +244,22 @@ def manager_card(card) -> dict[str, str]:
         return {}
     return {"name": card.name, "phone": card.phone, "tel": "tel:" + "".join(ch for ch in card.phone if ch.isdigit() or ch == "+"),
             "city": card.city}
+
+
+def slot_label(code: str) -> str:
+    start, end = SLOTS[code]
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def open_slot_codes(slots) -> dict[str, list[str]]:
+    """Day (ISO) → the codes of its open slots, days in order."""
+    out: dict[str, list[str]] = {}
+    for slot in slots:
+        out.setdefault(slot.day.isoformat(), []).append(slot.code)
+    return out
+
+
+def callback_fields(view) -> dict[str, str]:
+    if view is None:
+        return {}
+    return {"id": str(view.request_id), "day": view.day.isoformat(), "slot": view.slot.label}

@@ -39,7 +39,7 @@ from portal.web import settings
 
 log = logging.getLogger("portal.web")
 
-PROTECTED_PREFIXES = ("/dashboard", "/category", "/policies", "/policy", "/clients", "/act", "/requests")
+PROTECTED_PREFIXES = ("/dashboard", "/category", "/policies", "/policy", "/clients", "/act", "/requests", "/contact")
 MAX_FORM_BYTES = 4096
 
 CONTENT_SECURITY_POLICY = "; ".join(

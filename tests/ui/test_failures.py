@@ -125,3 +125,108 @@ def test_managers_on_customer_pages_go_to_their_worklist(demo_db):
         events = cls.load.fn(state)
         assert any("/clients" in str(getattr(e, "args", "")) for e in events), cls
         assert not redirects_to_login(events)
+
+
+def test_a_database_locked_by_another_writer_gets_busy_and_recovers(demo_db):
+    """Another writer holds the database: each attempt waits its (here shortened) busy
+    timeout, the request gives up with "busy" in the user's language, nothing is written,
+    and once the lock is gone the same confirm goes through exactly once."""
+    import sqlite3
+
+    state = loaded("wangjianguo", "take_loan")
+    ActionState.review.fn(state, {"amount": "650", "term_months": "2"})
+    before = totals()
+    engine = get_engine()
+
+    def short_wait(dbapi_connection, *_):
+        dbapi_connection.execute("PRAGMA busy_timeout = 100")
+
+    event.listen(engine, "checkout", short_wait)
+    holder = sqlite3.connect(str(demo_db), timeout=1)
+    holder.execute("BEGIN IMMEDIATE")  # the other writer's lock
+    try:
+        confirm(state, {"password": PASSWORD})
+    finally:
+        holder.rollback()
+        holder.close()
+        event.remove(engine, "checkout", short_wait)
+        engine.dispose()
+    assert state.error_key == "error.busy" and state.step == "review" and state.submitting is False
+    assert state.error_message == "系统繁忙，请稍后重试；本次未做任何变更。"
+    assert totals() == before
+    confirm(state, {"password": PASSWORD})
+    assert state.step == "done"
+    requests, loans, _history = (a - b for a, b in zip(totals(), before))
+    assert (requests, loans) == (1, 1)
+
+
+KILLED_MID_CONFIRM = r"""
+import os, sys, time
+from portal.data.db import session_scope
+from portal.domain.clock import today
+from portal.services import auth
+from portal.services.servicing import requests, step_up
+from portal.services.servicing.loans import TakeLoan
+
+real_apply = TakeLoan.apply
+def slow_apply(self, session, review, request, day, now):
+    real_apply(self, session, review, request, day, now)
+    session.flush()            # the request, the loan and the history entry are written...
+    print("WRITTEN", flush=True)
+    time.sleep(60)             # ...and the process is killed before the commit
+TakeLoan.apply = slow_apply
+
+with session_scope() as s:
+    token = auth.login(s, "wangjianguo", "Portal@2026").token
+with session_scope() as s:
+    principal = auth.authenticate(s, token)
+form = {"policy": sys.argv[1], "amount": "555", "term_months": "1"}
+review = requests.review(principal, "take_loan", form, today())
+with session_scope() as s:
+    grant = step_up.verify_password_again(s, principal, "Portal@2026", kind="take_loan",
+                                          request_key=sys.argv[2], fingerprint=review.fingerprint)
+requests.submit(principal, "take_loan", form, sys.argv[2], review.fingerprint, grant, today())
+"""
+
+
+def test_the_server_killed_mid_confirm_leaves_nothing_half_written(demo_db, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from sqlmodel import select
+
+    from portal.data.db import session_scope
+    from portal.data.history import verify_chain, verify_heads
+    from portal.data.tables import ServiceRequest, UserAccount
+    from portal.services.servicing import requests as request_service
+
+    with session_scope() as session:
+        wang = session.exec(select(UserAccount).where(UserAccount.username == "wangjianguo")).one()
+        state = loaded("wangjianguo", "take_loan")
+        policy_no = state.selected_one
+    key = request_service.new_idempotency_key()
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_MID_CONFIRM)
+    before = totals()
+    child = subprocess.Popen([sys.executable, str(script), policy_no, key], cwd=os.getcwd(), env=os.environ.copy(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline()
+        assert line.strip() == "WRITTEN", child.stderr.read()
+        child.send_signal(signal.SIGKILL)  # the server dies mid-confirm
+        child.wait(timeout=20)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert totals() == before  # nothing of the request, the loan or the history survived
+    with session_scope() as session:
+        assert session.exec(select(ServiceRequest).where(ServiceRequest.idempotency_key == key)).first() is None
+        assert verify_chain(session, wang.customer_id) == [] and verify_heads(session, wang.customer_id) == []
+    # The customer confirms again: it goes through, once.
+    ActionState.review.fn(state, {"amount": "555", "term_months": "1"})
+    confirm(state, {"password": PASSWORD})
+    assert state.step == "done"
+    requests, loans, _history = (a - b for a, b in zip(totals(), before))
+    assert (requests, loans) == (1, 1)
