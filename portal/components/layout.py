@@ -35,6 +35,29 @@ def language_button() -> rx.Component:
     )
 
 
+def big_tile(icon: str, heading: rx.Component, details: list, href, tile_id: str, **style) -> rx.Component:
+    """A big tile: an icon and words, the whole tile one link (large-text home, guides)."""
+    return rx.link(
+        rx.hstack(
+            rx.icon(icon, size=44, color=PRIMARY, aria_hidden="true", flex_shrink="0"),
+            rx.vstack(heading, *details, spacing="1", align="start", min_width="0"),
+            spacing="4",
+            align="center",
+        ),
+        href=href,
+        id=tile_id,
+        underline="none",
+        display="flex",
+        padding="20px",
+        border=f"2px solid {BORDER}",
+        border_radius="14px",
+        class_name="main-action",
+        _hover={"border_color": PRIMARY},
+        _focus_visible={"outline": "4px solid #f5a623", "outline_offset": "2px"},
+        **style,
+    )
+
+
 def large_text_button() -> rx.Component:
     """大字版 / Large text, on every page (the login page too); aria-pressed tells its state."""
     return rx.button(

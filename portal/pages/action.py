@@ -95,18 +95,57 @@ def radio(name: str, value: str, label_key: str, current, handler) -> rx.Compone
     )
 
 
+def amount_picks() -> rx.Component:
+    return rx.el.fieldset(
+        rx.el.legend(T["form.amount_pick"], style={"font_weight": "600"}),
+        rx.flex(
+            rx.foreach(
+                S.amount_picks,
+                lambda pick: rx.el.button(pick["label"], type="button", on_click=S.pick_amount(pick["value"]),
+                                          aria_pressed=rx.cond(S.amount_default == pick["value"], "true", "false"),
+                                          class_name="pick-button"),
+            ),
+            wrap="wrap",
+            gap="10px",
+        ),
+        id="amount-picks",
+        style={"border": "none", "padding": "0", "margin": "12px 0 0"},
+    )
+
+
+def month_button(months: int) -> rx.Component:
+    element_id = f"term-{months}"
+    return rx.el.label(
+        rx.el.input(type="radio", name="term_months", value=str(months), id=element_id, default_checked=months == 6,
+                    class_name="pick-radio"),
+        str(months),
+        html_for=element_id,
+        class_name="pick-button",
+    )
+
+
 def amount_fields() -> rx.Component:
     return rx.fragment(
+        rx.cond(S.takes_amount & S.is_large, amount_picks()),
         rx.cond(
             S.takes_amount,
-            field("form.amount", rx.el.input(name="amount", id="amount", default_value=S.amount_default, key=S.selected_one,
+            field("form.amount", rx.el.input(name="amount", id="amount", default_value=S.amount_default, key=S.selected_one + S.amount_default,
                                              input_mode="decimal", autocomplete="off", aria_describedby="amount-hint", style=FIELD),
                   "amount", "form.amount_hint"),
         ),
         rx.cond(
             S.kind == "take_loan",
-            field("form.term_months", rx.el.select(*[rx.el.option(str(m), value=str(m)) for m in range(1, 7)], name="term_months",
-                                                   id="term-months", default_value="6", style=FIELD), "term-months"),
+            rx.cond(
+                S.is_large,
+                # Large text: the months as big buttons to pick, not a list to open.
+                rx.el.fieldset(
+                    rx.el.legend(T["form.term_months"], style={"font_weight": "600"}),
+                    rx.flex(*[month_button(m) for m in range(1, 7)], wrap="wrap", gap="10px"),
+                    style={"border": "none", "padding": "0", "margin": "12px 0"},
+                ),
+                field("form.term_months", rx.el.select(*[rx.el.option(str(m), value=str(m)) for m in range(1, 7)], name="term_months",
+                                                       id="term-months", default_value="6", style=FIELD), "term-months"),
+            ),
         ),
         rx.cond(
             S.kind == "auto_renew",
@@ -129,16 +168,56 @@ def amount_fields() -> rx.Component:
     )
 
 
+def question(index: int, child: rx.Component) -> rx.Component:
+    """Large text: one question per screen (the others stay in the form, only hidden)."""
+    return rx.box(child, display=rx.cond(S.is_large & (S.profile_question != index), "none", "block"))
+
+
+def question_steps() -> rx.Component:
+    return rx.cond(
+        S.is_large,
+        rx.hstack(
+            rx.text(T["form.question"], " ", S.profile_question + 1, " / 4", weight="bold", id="question-count"),
+            rx.cond(S.profile_question > 0, rx.el.button(T["form.previous_question"], type="button", on_click=S.previous_question,
+                                                         id="previous-question", class_name="pick-button")),
+            rx.cond(S.profile_question < 3, rx.el.button(T["form.next_question"], type="button", on_click=S.next_question,
+                                                         id="next-question", class_name="pick-button")),
+            spacing="3",
+            align="center",
+            wrap="wrap",
+            margin_y="12px",
+        ),
+    )
+
+
 def profile_fields() -> rx.Component:
     return rx.cond(
         S.kind == "update_profile",
         rx.box(
-            field("form.phone", rx.el.input(name="phone", id="phone", default_value=S.profile["phone"], input_mode="tel", autocomplete="tel", style=FIELD), "phone"),
-            field("form.address", rx.el.input(name="address", id="address", default_value=S.profile["address"], autocomplete="street-address", style=FIELD), "address"),
-            field("form.bank", rx.el.select(rx.foreach(S.banks, lambda bank: rx.el.option(bank, value=bank)), name="payout_bank", id="payout-bank",
-                                            default_value=S.profile["payout_bank"], style=FIELD), "payout-bank"),
-            field("form.account", rx.el.input(name="payout_account", id="payout-account", default_value=S.profile["payout_account"], input_mode="numeric", autocomplete="off", style=FIELD), "payout-account"),
+            question(0, field("form.phone", rx.el.input(name="phone", id="phone", default_value=S.profile["phone"], input_mode="tel", autocomplete="tel", style=FIELD), "phone")),
+            question(1, field("form.address", rx.el.input(name="address", id="address", default_value=S.profile["address"], autocomplete="street-address", style=FIELD), "address")),
+            question(2, field("form.bank", rx.el.select(rx.foreach(S.banks, lambda bank: rx.el.option(bank, value=bank)), name="payout_bank", id="payout-bank",
+                                                        default_value=S.profile["payout_bank"], style=FIELD), "payout-bank")),
+            question(3, field("form.account", rx.el.input(name="payout_account", id="payout-account", default_value=S.profile["payout_account"], input_mode="numeric", autocomplete="off", style=FIELD), "payout-account")),
+            question_steps(),
+            fraud_guard_setting(),
         ),
+    )
+
+
+def fraud_guard_setting() -> rx.Component:
+    """A setting that applies at once (not part of the change request reviewed below)."""
+    return rx.box(
+        rx.el.label(
+            rx.el.input(type="checkbox", id="guard-opt-in", checked=S.guard_opt_in | S.guard_forced,
+                        disabled=S.guard_forced, on_change=S.toggle_guard_opt_in,
+                        style={"width": "24px", "height": "24px", "margin_right": "10px", "flex_shrink": "0"}),
+            T["profile.fraud_guard"],
+            html_for="guard-opt-in",
+            style={"display": "flex", "align_items": "center", "min_height": "44px", "font_weight": "600", "cursor": "pointer"},
+        ),
+        rx.text(rx.cond(S.guard_forced, T["profile.fraud_guard_forced"], T["profile.fraud_guard_help"]), size="2", color=MUTED),
+        border=f"1px solid {BORDER}", border_radius="10px", padding="12px 16px", margin_y="16px", max_width="640px",
     )
 
 

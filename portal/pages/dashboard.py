@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, loading, page_frame
+from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, big_tile, loading, page_frame
 from portal.domain.categories import Category, ReminderKind
 from portal.domain.records import Line, PolicyStatus
 from portal.state.portfolio import DashboardState
@@ -108,32 +108,9 @@ def group_section(group) -> rx.Component:
 
 
 def tile(icon: str, label_key: str, href, tile_id: str, *details) -> rx.Component:
-    """A big tile of the simpler home: an icon and words, the whole tile one link."""
-    return rx.link(
-        rx.hstack(
-            rx.icon(icon, size=44, color=PRIMARY, aria_hidden="true", flex_shrink="0"),
-            rx.vstack(
-                rx.text(T[label_key], weight="bold", size="6", color=TEXT),
-                *details,
-                spacing="1",
-                align="start",
-            ),
-            spacing="4",
-            align="center",
-        ),
-        href=href,
-        id=tile_id,
-        underline="none",
-        display="flex",
-        padding="20px",
-        min_height="120px",
-        border=f"2px solid {BORDER}",
-        border_radius="14px",
-        flex="1 1 300px",
-        class_name="main-action",
-        _hover={"border_color": PRIMARY},
-        _focus_visible={"outline": "4px solid #f5a623", "outline_offset": "2px"},
-    )
+    """A big tile of the simpler home."""
+    return big_tile(icon, rx.text(T[label_key], weight="bold", size="6", color=TEXT), list(details), href, tile_id,
+                    min_height="120px", flex="1 1 300px")
 
 
 def detail(*parts) -> rx.Component:

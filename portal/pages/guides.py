@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, back_link, loading, page_frame
+from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, back_link, big_tile, loading, page_frame
 from portal.domain.guides import GUIDES
 from portal.state.guides import GuideState
 
@@ -16,29 +16,16 @@ LINK_BUTTON = {"padding": "12px 18px", "min_height": "48px", "border_radius": "8
 
 def tile(g) -> rx.Component:
     return rx.el.li(
-        rx.link(
-            rx.hstack(
-                rx.box(rx.icon(g.icon, size=40, color=PRIMARY, aria_hidden="true"), flex_shrink="0", padding_top="4px"),
-                rx.vstack(
-                    rx.heading(T[f"guide.{g.guide_id}.title"], as_="h2", size="6", color=TEXT),
-                    rx.text(T[f"guide.{g.guide_id}.summary"], size="4", color=MUTED),
-                    rx.text(str(g.steps), " ", T["guides.steps_unit"], size="3", color=PRIMARY, weight="bold"),
-                    spacing="1",
-                    align="start",
-                    min_width="0",
-                ),
-                spacing="4",
-                align="start",
-            ),
-            href=f"/guides/{g.guide_id}",
-            id=f"guide-tile-{g.guide_id}",
-            underline="none",
-            display="block",
+        big_tile(
+            g.icon,
+            rx.heading(T[f"guide.{g.guide_id}.title"], as_="h2", size="6", color=TEXT),
+            [
+                rx.text(T[f"guide.{g.guide_id}.summary"], size="4", color=MUTED),
+                rx.text(str(g.steps), " ", T["guides.steps_unit"], size="3", color=PRIMARY, weight="bold"),
+            ],
+            f"/guides/{g.guide_id}",
+            f"guide-tile-{g.guide_id}",
             height="100%",
-            padding="20px",
-            border=f"2px solid {BORDER}",
-            border_radius="12px",
-            _hover={"border_color": PRIMARY},
         ),
         style={"list_style": "none"},
     )

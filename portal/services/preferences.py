@@ -70,3 +70,9 @@ def set_fraud_guard(session: Session, principal: Principal, on: bool) -> None:
         raise AccessDenied("customers only")
     account.fraud_guard = bool(on)
     session.add(account)
+
+
+def fraud_guard_setting(session: Session, principal: Principal, today: date) -> tuple[bool, bool]:
+    """(turned on by the customer, always on because they are 60+)."""
+    account = _account(session, principal)
+    return bool(account.fraud_guard), senior.is_senior(_birth_date(session, account), today)

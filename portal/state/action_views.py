@@ -98,3 +98,19 @@ def form_for(kind: ActionKind, selected: list[str], selected_one: str, fields: d
         "payout_bank": text.get("payout_bank", ""),
         "payout_account": text.get("payout_account", ""),
     }
+
+
+QUICK_AMOUNTS = (Decimal("1000"), Decimal("5000"), Decimal("10000"), Decimal("50000"))
+
+
+def quick_amounts(most: str) -> list[dict[str, str]]:
+    """Large-text mode picks rather than types: a few round amounts that fit, and the most
+    that can be taken (``most``: the selected item's amount). The service still decides."""
+    try:
+        top = Decimal(most)
+    except (ArithmeticError, ValueError, TypeError):
+        return []
+    picks = [amount for amount in QUICK_AMOUNTS if amount < top]
+    return [{"value": f"{amount:.2f}", "label": money(amount)} for amount in picks] + (
+        [{"value": f"{top:.2f}", "label": money(top)}] if top > 0 else []
+    )

@@ -47,6 +47,9 @@ def _kind(value) -> ActionKind | None:
         return None
 
 
+PROFILE_QUESTIONS = 4  # phone, address, bank, account: one per screen in large-text mode
+
+
 class ActionState(SessionState):
     kind: str = ""
     step: str = "form"  # verify (profile only) → form → review → done
@@ -73,6 +76,12 @@ class ActionState(SessionState):
     fraud_guard: bool = False
     watermark: str = ""
     guide: str = ""  # the picture guide (看图解) of this action, if it has one
+    # 我的资料: the loan fraud guard, turned on by the customer or always on at 60+.
+    guard_opt_in: bool = False
+    guard_forced: bool = False
+    # Large-text mode's simpler forms: amounts to pick, and one profile question per screen.
+    amount_picks: list[dict[str, str]] = []
+    profile_question: int = 0
 
     _form: dict = {}
     _fraud_ack_at: str = ""
@@ -123,6 +132,7 @@ class ActionState(SessionState):
         self.step, self.review_lines, self.result, self.result_lines = "form", [], {}, []
         self.submitting, self._form, self._fingerprint, self._key = False, {}, "", ""
         self.fraud_guard, self.watermark, self._fraud_ack_at = False, "", ""
+        self.profile_question = 0
         self._clear_error()
         if kind is not ActionKind.UPDATE_PROFILE or not self._grant_valid(principal):
             self._grant = None  # a check made for another action never carries over
@@ -153,6 +163,33 @@ class ActionState(SessionState):
         return events
 
     @rx.event
+    def pick_amount(self, value: str):
+        """One of the offered amounts goes into the amount field (the customer can still edit it)."""
+        if self.step == "form" and any(pick["value"] == value for pick in self.amount_picks):
+            self.amount_default = value
+
+    @rx.event
+    def next_question(self):
+        self.profile_question = min(self.profile_question + 1, PROFILE_QUESTIONS - 1)
+
+    @rx.event
+    def previous_question(self):
+        self.profile_question = max(self.profile_question - 1, 0)
+
+    @rx.event
+    def toggle_guard_opt_in(self):
+        """我的资料, after the password check: the customer turns the loan fraud guard on or off."""
+        principal, events = self._customer()
+        if principal is None:
+            return events
+        if self._action() is not ActionKind.UPDATE_PROFILE or self.step != "form" or self.guard_forced:
+            return events
+        with session_scope() as session:
+            preferences.set_fraud_guard(session, principal, not self.guard_opt_in)
+        self.guard_opt_in = not self.guard_opt_in
+        return events
+
+    @rx.event
     def acknowledge_fraud_warning(self, form_data: dict):
         principal, events = self._customer()
         if principal is None:
@@ -178,11 +215,13 @@ class ActionState(SessionState):
     def _prefill_for_choice(self):
         row = next((r for r in self.choices if r["key"] == self.selected_one), None)
         self.amount_default = row["amount_plain"] if row else ""
+        self.amount_picks = action_views.quick_amounts(self.amount_default) if self.takes_amount else []
         # Auto-renewal: offer the opposite of the current setting.
         self.enable = "off" if row and row["label"] == "common.on" else "on"
 
     def _load_profile(self, principal):
         with session_scope() as session:
+            self.guard_opt_in, self.guard_forced = preferences.fraud_guard_setting(session, principal, today())
             person = session.get(Customer, principal.customer_id)
             self.profile = {
                 "phone": person.phone,

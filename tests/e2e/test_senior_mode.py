@@ -32,7 +32,10 @@ TEXT_METRICS = """() => {
   return out;
 }"""
 
-TARGETS = """(selector) => [...document.querySelectorAll(selector)].filter(el => {
+TARGETS = """(selector) => [...document.querySelectorAll(selector)].map(el =>
+  // a radio or checkbox inside its label: the label is what one taps
+  (el.type === 'radio' || el.type === 'checkbox') && el.closest('label') ? el.closest('label') : el
+).filter(el => {
   const b = el.getBoundingClientRect(); return b.width > 0 && b.height > 0;
 }).map(el => { const b = el.getBoundingClientRect();
   return {id: el.id || el.textContent.trim().slice(0, 20), w: Math.round(b.width), h: Math.round(b.height)}; })"""
@@ -80,7 +83,7 @@ def test_a_senior_gets_large_text_and_a_simpler_home(page, db, language):
     expect(page.locator("#large-text-switch")).to_have_attribute("aria-pressed", "true")
     for tile in ("collect", "pay", "policies", "borrow", "person", "guides"):
         expect(page.locator(f"#tile-{tile}")).to_be_visible()
-    expect(page.locator("#tile-person")).to_have_attribute("href", re.compile(r"^tel:\d+"))
+    expect(page.locator("#tile-person")).to_have_attribute("href", "/contact")
     check_large_text(page, f"home-{language}")
     audit(page, f"large-home-{language}")
     page.locator("#all-benefits").click()
@@ -180,9 +183,16 @@ def test_the_loan_fraud_guard(page, db):
     page.emulate_media(media="print")
     assert not page.locator("#amount").is_visible()
     page.emulate_media(media="screen")
-    page.locator("#amount").fill("600")
+    # Large text: picked rather than typed — an amount and the months as buttons.
+    page.locator("#amount-picks button").first.click()
+    expect(page.locator("#amount")).to_have_value("1000.00")
+    page.locator("label[for=term-3]").click()
+    check_large_text(page, "loan-form")
+    audit(page, "large-loan-form")
     page.locator("#review-button").click()
     expect(page.locator("#review-lines")).to_contain_text("防诈骗提示已确认")
+    expect(page.locator("#review-lines")).to_contain_text("¥1,000.00")
+    expect(page.locator("#review-lines")).to_contain_text("3")
     audit(page, "fraud-review")
     page.locator("#password").fill(DEMO_PASSWORD)
     page.locator("#confirm-button").click()
@@ -247,3 +257,40 @@ def test_keyboard_only_login_then_pay_a_premium(page, db):
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator("#action-done")).to_be_visible()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_senior_asks_for_a_call_back_from_the_large_home(page, db, language):
+    db.execute("UPDATE callback_request SET status = 'cancelled', open_for = NULL")
+    db.commit()
+    page.goto("/login")
+    if language == "en":
+        page.locator("#language-switch").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    login(page, SENIOR)
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    page.goto("/dashboard")
+    expect(page.locator("#user-name")).not_to_have_text("")
+    if page.locator("#large-text-switch").get_attribute("aria-pressed") == "false":
+        page.locator("#large-text-switch").click()
+    page.locator("#tile-person").click()
+    expect(page).to_have_url(re.compile(r"/contact/?$"))
+    expect(page.locator("#call-manager")).to_have_attribute("href", re.compile(r"^tel:\d+"))
+    audit(page, f"large-contact-{language}")
+    check_large_text(page, f"contact-{language}")
+    first_slot = page.locator("#callback-form input[type=radio]").first
+    first_slot.check()
+    page.locator("#callback-submit").click()
+    expect(page.locator("#callback-pending")).to_be_visible()
+    audit(page, f"large-contact-pending-{language}")
+    shot(page, f"large-contact-pending-{language}")
+    manager = db.execute(
+        "SELECT u.username FROM user_account u JOIN manager_assignment a ON a.manager_id = u.manager_id "
+        "JOIN user_account c ON c.customer_id = a.customer_id WHERE c.username = ?", (SENIOR,)
+    ).fetchone()[0]
+    day = db.execute("SELECT slot_date FROM callback_request WHERE status = 'pending'").fetchone()[0]
+    page.locator("#logout").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    login(page, manager)
+    expect(page).to_have_url(re.compile(r"/clients/?$"))
+    expect(page.locator("#client-table")).to_contain_text(day)

@@ -113,3 +113,38 @@ def test_a_payout_account_change_then_a_small_loan_is_held_a_day(demo_db):
     assert any(line["value_key"] == "review.account_change_hold" for line in loan.review_lines)
     confirm(loan, {"password": PASSWORD})
     assert loan.result["status"] == "under_review" and loan.result["release_on"]
+
+
+def test_a_younger_customer_turns_the_guard_on_in_my_details_after_the_password(demo_db):
+    profile = loaded("zhangwei", "update_profile")
+    ActionState.toggle_guard_opt_in.fn(profile)  # before the password check: nothing
+    assert account("zhangwei").fraud_guard is False
+    ActionState.verify_identity.fn(profile, {"password": PASSWORD})
+    assert profile.step == "form" and profile.guard_opt_in is False and profile.guard_forced is False
+    ActionState.toggle_guard_opt_in.fn(profile)
+    assert account("zhangwei").fraud_guard is True
+    assert loaded("zhangwei", "take_loan").step == "warning"
+    ActionState.toggle_guard_opt_in.fn(profile)
+    assert account("zhangwei").fraud_guard is False
+    senior = loaded("lixiulan", "update_profile")
+    ActionState.verify_identity.fn(senior, {"password": PASSWORD})
+    assert senior.guard_forced
+    ActionState.toggle_guard_opt_in.fn(senior)  # always on at 60+: cannot be switched off
+    assert loaded("lixiulan", "take_loan").step == "warning"
+
+
+def test_large_text_offers_amounts_to_pick_and_only_those():
+    from portal.state.action_views import quick_amounts
+
+    assert [p["value"] for p in quick_amounts("7350.50")] == ["1000.00", "5000.00", "7350.50"]
+    assert [p["label"] for p in quick_amounts("60000")] == ["¥1,000.00", "¥5,000.00", "¥10,000.00", "¥50,000.00", "¥60,000.00"]
+    assert quick_amounts("") == [] and quick_amounts("abc") == []
+
+
+def test_a_picked_amount_goes_into_the_field_and_a_forged_one_does_not(demo_db):
+    state = loaded("wangjianguo", "take_loan")
+    assert state.amount_picks and state.amount_picks[0]["value"] == "1000.00"
+    ActionState.pick_amount.fn(state, "1000.00")
+    assert state.amount_default == "1000.00"
+    ActionState.pick_amount.fn(state, "999999999.00")
+    assert state.amount_default == "1000.00"
