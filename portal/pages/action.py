@@ -116,8 +116,8 @@ def amount_picks() -> rx.Component:
 def month_button(months: int) -> rx.Component:
     element_id = f"term-{months}"
     return rx.el.label(
-        rx.el.input(type="radio", name="term_months", value=str(months), id=element_id, default_checked=months == 6,
-                    class_name="pick-radio"),
+        rx.el.input(type="radio", name="term-pick", value=str(months), id=element_id, checked=S.term == str(months),
+                    on_change=S.choose_term(str(months)), class_name="pick-radio"),
         str(months),
         html_for=element_id,
         class_name="pick-button",

@@ -82,6 +82,7 @@ class ActionState(SessionState):
     # Large-text mode's simpler forms: amounts to pick, and one profile question per screen.
     amount_picks: list[dict[str, str]] = []
     profile_question: int = 0
+    term: str = "6"  # the loan term picked with the large-text buttons
 
     _form: dict = {}
     _fraud_ack_at: str = ""
@@ -132,7 +133,7 @@ class ActionState(SessionState):
         self.step, self.review_lines, self.result, self.result_lines = "form", [], {}, []
         self.submitting, self._form, self._fingerprint, self._key = False, {}, "", ""
         self.fraud_guard, self.watermark, self._fraud_ack_at = False, "", ""
-        self.profile_question = 0
+        self.profile_question, self.term = 0, "6"
         self._clear_error()
         if kind is not ActionKind.UPDATE_PROFILE or not self._grant_valid(principal):
             self._grant = None  # a check made for another action never carries over
@@ -167,6 +168,11 @@ class ActionState(SessionState):
         """One of the offered amounts goes into the amount field (the customer can still edit it)."""
         if self.step == "form" and any(pick["value"] == value for pick in self.amount_picks):
             self.amount_default = value
+
+    @rx.event
+    def choose_term(self, value: str):
+        if self.step == "form" and value in {str(m) for m in range(1, 7)}:
+            self.term = value
 
     @rx.event
     def next_question(self):
@@ -291,6 +297,8 @@ class ActionState(SessionState):
             return events
         selected = [r["key"] for r in self.choices if r["checked"]]
         fraud_ack = {"fraud_ack": FRAUD_WARNING_VERSION, "fraud_ack_at": self._fraud_ack_at} if self._fraud_ack_at else None
+        if isinstance(form_data, dict) and kind is ActionKind.TAKE_LOAN and "term_months" not in form_data:
+            form_data = {**form_data, "term_months": self.term}  # large text: picked with the buttons
         form = action_views.form_for(kind, selected, self.selected_one, form_data, self.enable, self.health, fraud_ack)
         try:
             if kind is ActionKind.UPDATE_PROFILE and not self._grant_valid(principal):
