@@ -148,3 +148,13 @@ def test_a_picked_amount_goes_into_the_field_and_a_forged_one_does_not(demo_db):
     assert state.amount_default == "1000.00"
     ActionState.pick_amount.fn(state, "999999999.00")
     assert state.amount_default == "1000.00"
+
+
+def test_the_loan_term_picked_with_the_buttons_is_used_when_the_form_has_none(demo_db):
+    state = loaded("wangjianguo", "take_loan")
+    ActionState.choose_term.fn(state, "3")
+    ActionState.choose_term.fn(state, "9")  # not a term: ignored
+    # The large-text form sends no term field (the list box is not on the page: null).
+    ActionState.review.fn(state, {"amount": "700", "term_months": None})
+    assert state.step == "review"
+    assert any(line["label"] == "review.term_months" and line["value"] == "3" for line in state.review_lines)
