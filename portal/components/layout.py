@@ -76,8 +76,8 @@ def large_text_notice() -> rx.Component:
         SessionState.large_text_notice,
         rx.callout.root(
             rx.callout.text(T["large_text.switched_on"]),
-            rx.button(T["common.dismiss"], on_click=SessionState.dismiss_large_text_notice, variant="soft",
-                      min_height="44px", width="fit-content", id="large-text-notice-dismiss"),
+            rx.button(T["common.dismiss"], on_click=SessionState.dismiss_large_text_notice, background=PRIMARY, color="white",
+                      min_height="44px", width="fit-content", cursor="pointer", id="large-text-notice-dismiss"),
             role="status",
             id="large-text-notice",
             high_contrast=True,
@@ -176,8 +176,8 @@ def failure_banner() -> rx.Component:
         rx.callout.root(
             rx.callout.icon(rx.icon("triangle_alert")),
             rx.callout.text(SessionState.failure_text),
-            rx.button(T["common.dismiss"], on_click=SessionState.dismiss_failure, variant="soft",
-                      color_scheme="red", min_height="44px", width="fit-content", id="failure-dismiss"),
+            rx.button(T["common.dismiss"], on_click=SessionState.dismiss_failure, background="#a4161a", color="white",
+                      min_height="44px", width="fit-content", cursor="pointer", id="failure-dismiss"),
             color_scheme="red",
             role="alert",
             id="failure-banner",
