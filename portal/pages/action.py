@@ -34,8 +34,13 @@ def field(label_key: str, control: rx.Component, field_id: str, hint_key: str = 
 
 
 def checkbox(row) -> rx.Component:
-    return rx.el.input(type="checkbox", checked=row["checked"] == "1", on_change=S.toggle(row["key"]), id="choice-" + row["key"],
-                       style={"width": "24px", "height": "24px", "cursor": "pointer"})
+    # Wrapped so that the whole 44×44 box around the box is the target.
+    return rx.el.label(
+        rx.el.input(type="checkbox", checked=row["checked"] == "1", on_change=S.toggle(row["key"]), id="choice-" + row["key"],
+                    style={"width": "24px", "height": "24px", "cursor": "pointer", "margin": "0"}),
+        style={"display": "inline-flex", "align_items": "center", "justify_content": "center", "min_width": "44px",
+               "min_height": "44px", "cursor": "pointer"},
+    )
 
 
 def choices_table() -> rx.Component:
