@@ -264,7 +264,7 @@ def review_list(lines, list_id: str) -> rx.Component:
             ),
         ),
         id=list_id,
-        style={"display": "grid", "grid_template_columns": "minmax(140px, max-content) 1fr", "column_gap": "24px", "border": f"1px solid {BORDER}", "border_radius": "10px", "padding": "16px"},
+        style={"display": "grid", "grid_template_columns": "minmax(140px, max-content) minmax(0, 1fr)", "column_gap": "24px", "border": f"1px solid {BORDER}", "border_radius": "10px", "padding": "16px"},
     )
 
 

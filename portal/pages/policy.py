@@ -38,7 +38,7 @@ def particulars() -> rx.Component:
             F["is_short_term"] != "",
             particular("policy.auto_renew", rx.el.span(T[F["auto_renew"]], " · ", T["policy.next_term_from"], " ", F["next_term"], id="auto-renew-setting")),
         ),
-        style={"display": "grid", "grid_template_columns": "minmax(120px, max-content) 1fr", "column_gap": "24px", "border": f"1px solid {BORDER}", "border_radius": "10px", "padding": "16px"},
+        style={"display": "grid", "grid_template_columns": "minmax(120px, max-content) minmax(0, 1fr)", "column_gap": "24px", "border": f"1px solid {BORDER}", "border_radius": "10px", "padding": "16px"},
         id="policy-particulars",
     )
 

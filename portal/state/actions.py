@@ -297,7 +297,7 @@ class ActionState(SessionState):
             return events
         selected = [r["key"] for r in self.choices if r["checked"]]
         fraud_ack = {"fraud_ack": FRAUD_WARNING_VERSION, "fraud_ack_at": self._fraud_ack_at} if self._fraud_ack_at else None
-        if isinstance(form_data, dict) and kind is ActionKind.TAKE_LOAN and not form_data.get("term_months"):
+        if isinstance(form_data, dict) and kind is ActionKind.TAKE_LOAN and form_data.get("term_months") is None:
             form_data = {**form_data, "term_months": self.term}  # large text: picked with the buttons
         form = action_views.form_for(kind, selected, self.selected_one, form_data, self.enable, self.health, fraud_ack)
         try:

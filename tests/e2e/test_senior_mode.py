@@ -108,9 +108,13 @@ def test_no_page_scrolls_sideways_at_320px_in_either_mode(page, db):
     no_horizontal_scroll(page, "login")
     login(page, SENIOR)
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    policy_no = db.execute(
+        "SELECT p.policy_no FROM policy p JOIN user_account u ON u.customer_id = p.policyholder_id "
+        "WHERE u.username = ? ORDER BY p.id LIMIT 1", (SENIOR,)).fetchone()[0]
     for mode in ("large", "normal"):
         for path, ready in (("/dashboard", "main"), ("/dashboard?view=all", "#card-overview"), ("/policies", "#policy-count"),
-                            ("/requests", "main"), ("/act/take_loan", "#action-intro")):
+                            (f"/policy/{policy_no}", "#policy-particulars"), ("/requests", "main"), ("/contact", "main"),
+                            ("/guides/take_loan", "main h2"), ("/act/take_loan", "#action-intro")):
             page.goto(path)
             expect(page.locator(ready).first).to_be_visible()
             expect(page.locator("#user-name")).not_to_have_text("")  # the page's state has arrived

@@ -18,6 +18,7 @@ from portal.state import failures
 from portal.state.actions import ActionState
 from portal.state.portfolio import CategoryState, PolicyListState
 from portal.state.session import SessionState
+from tests.async_run import run_async
 from tests.ui.test_action_handlers import confirm, loaded, totals
 from tests.ui.test_state_handlers import PASSWORD, demo_db, redirects_to_login, state_of, token_for  # noqa: F401
 
@@ -31,7 +32,7 @@ def fail_over(state, exc: Exception) -> str:
     (spec,) = failures.on_backend_error(exc)
     error_id = spec.args[0][1]._var_value if hasattr(spec.args[0][1], "_var_value") else str(spec.args[0][1])
     error_id = error_id.strip('"')
-    asyncio.run(SessionState.show_failure.fn(session_of(state), error_id))
+    run_async(SessionState.show_failure.fn(session_of(state), error_id))
     return error_id
 
 
@@ -107,7 +108,7 @@ def test_an_unreachable_database_gives_the_message_not_a_crash(demo_db, monkeypa
 def test_a_forged_error_id_is_not_shown(demo_db):
     state = state_of(SessionState)
     for forged in ("<img src=x onerror=alert(1)>", "123", 42, "ABCDEF1"):
-        asyncio.run(SessionState.show_failure.fn(state, forged))
+        run_async(SessionState.show_failure.fn(state, forged))
         assert state.failure_id == "" and state.failure_text == ""
 
 

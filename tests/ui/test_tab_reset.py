@@ -16,6 +16,7 @@ from portal.services import auth
 from portal.state.actions import ActionState
 from portal.state.portfolio import CategoryState, DashboardState, PolicyListState, PolicyState
 from portal.state.session import SessionState, TabGuard, page_state_classes
+from tests.async_run import run_async
 from tests.ui.test_state_handlers import demo_db, state_of, token_for  # noqa: F401
 
 
@@ -29,7 +30,7 @@ def connect(root, token: str | None) -> None:
     root.router = RouterData.from_router_data({"pathname": "/", "asPath": "/", "query": {}, "headers": {"cookie": cookie}})
     for cls in page_state_classes():
         substate(root, cls).router = root.router
-    asyncio.run(TabGuard().preprocess(app=None, state=root, event=None))
+    run_async(TabGuard().preprocess(app=None, state=root, event=None))
 
 
 def everything_sent(root) -> str:
