@@ -52,6 +52,7 @@ def test_logins_and_reads_are_not_blocked_for_the_length_of_the_import(tmp_path,
     path = write_life_csv(tmp_path / "big.csv", 4000)
 
     waits: list[float] = []
+    seen: list[int] = []  # the policy count each read saw, right after its login went through
     done = threading.Event()
     failures: list[BaseException] = []
 
@@ -62,7 +63,7 @@ def test_logins_and_reads_are_not_blocked_for_the_length_of_the_import(tmp_path,
                 with session_scope(engine) as session:  # a login writes a session row
                     assert auth.login(session, "online", PASSWORD).ok
                 with session_scope(engine) as session:  # a dashboard-style read
-                    session.execute(select(func.count()).select_from(t.Policy)).scalar_one()
+                    seen.append(session.execute(select(func.count()).select_from(t.Policy)).scalar_one())
                 waits.append(time.perf_counter() - started)
         except BaseException as exc:  # reported by the main thread
             failures.append(exc)
@@ -78,10 +79,13 @@ def test_logins_and_reads_are_not_blocked_for_the_length_of_the_import(tmp_path,
         reader.join()
     assert not failures, failures
     assert report.ok and report.created == 4000
-    # Measured in the same run: one login + read never waited more than a fraction of the
-    # whole import (one transaction for the whole file made them wait for all of it).
-    assert len(waits) >= 20, waits
-    assert max(waits) < import_seconds / 4, (max(waits), import_seconds, len(waits))
+    # Logins (writes) went through while the import was still going, and the reads after
+    # them saw the import part-done at several points: the customer was served between
+    # batches. With one transaction for the whole file a login could only go through before
+    # or after all of it, and no read would see a count strictly between 0 and 4,000.
+    # (How long they wait is measured in benchmarks/import_while_serving.py, not here.)
+    partial = {count for count in seen if 0 < count < 4000}
+    assert len(waits) >= 5 and len(partial) >= 3, (sorted(partial), len(waits), import_seconds)
     with Session(engine) as session:
         assert verify_chain(session) == [] and verify_heads(session) == []
 
