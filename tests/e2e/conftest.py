@@ -7,6 +7,7 @@ figures are reproducible. Tests compute what they expect straight from that data
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -53,6 +54,20 @@ def _wait_for(url: str, timeout: float, proc: subprocess.Popen, log_path: Path) 
     raise RuntimeError(f"portal did not answer {url} within {timeout}s; see {log_path}")
 
 
+def _keep_lock_file(lock_file: Path, original: bytes | None) -> None:
+    """The build rewrites reflex.lock/package.json: compact JSON on a fresh checkout,
+    indented on a later build. When the content is unchanged, the tracked bytes are put
+    back, so a test run leaves the checkout clean either way."""
+    if original is None or not lock_file.exists():
+        return
+    try:
+        same = json.loads(lock_file.read_bytes()) == json.loads(original)
+    except ValueError:
+        return
+    if same:
+        lock_file.write_bytes(original)
+
+
 @pytest.fixture(scope="session")
 def portal_server(tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -68,6 +83,8 @@ def portal_server(tmp_path_factory):
         "REFLEX_TELEMETRY_ENABLED": "false",
     }
     log_path = ARTIFACTS / "portal-server.log"
+    lock_file = ROOT / "reflex.lock" / "package.json"
+    lock_bytes = lock_file.read_bytes() if lock_file.exists() else None
     with open(log_path, "w") as log:
         _run([sys.executable, "-m", "reflex", "db", "migrate"], env, log)
         _run([sys.executable, "-m", "portal.data.demo"], env, log)
@@ -78,6 +95,7 @@ def portal_server(tmp_path_factory):
         try:
             _wait_for(f"{BASE_URL}/ping", 600, proc, log_path)
             _wait_for(f"{BASE_URL}/login", 60, proc, log_path)
+            _keep_lock_file(lock_file, lock_bytes)
             yield {"url": BASE_URL, "db": db_path}
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
