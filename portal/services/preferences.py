@@ -13,13 +13,13 @@ from portal.data.tables import Customer, UserAccount
 from portal.domain import senior
 from portal.services.auth import Principal
 from portal.services.portfolio import AccessDenied
+from portal.services.servicing import lookup
 
 
 @dataclass(frozen=True)
 class SignInPreferences:
     large_text: bool | None  # None: the account never chose; keep the browser's choice
     just_switched_on: bool  # a senior's first login: tell them, and how to switch back
-    fraud_guard: bool
 
 
 def _account(session: Session, principal: Principal | None) -> UserAccount:
@@ -45,11 +45,7 @@ def on_sign_in(session: Session, principal: Principal, today: date) -> SignInPre
     if account.large_text is None and senior.is_senior(birth, today):
         account.large_text, just_on = True, True
         session.add(account)
-    return SignInPreferences(
-        large_text=account.large_text,
-        just_switched_on=just_on,
-        fraud_guard=principal.is_customer and senior.fraud_guard_applies(birth, today, account.fraud_guard),
-    )
+    return SignInPreferences(large_text=account.large_text, just_switched_on=just_on)
 
 
 def set_large_text(session: Session, principal: Principal, on: bool) -> None:
@@ -59,8 +55,10 @@ def set_large_text(session: Session, principal: Principal, on: bool) -> None:
 
 
 def fraud_guard_applies(session: Session, principal: Principal, today: date) -> bool:
-    account = _account(session, principal)
-    return principal.is_customer and senior.fraud_guard_applies(_birth_date(session, account), today, account.fraud_guard)
+    """Whether the loan page guards this customer: the very rule the loan service applies
+    (``lookup.fraud_guarded``), so the page and the service can never disagree."""
+    _account(session, principal)
+    return principal.is_customer and lookup.fraud_guarded(session, principal.customer_id, today)
 
 
 def set_fraud_guard(session: Session, principal: Principal, on: bool) -> None:
