@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 from concurrent.futures import ThreadPoolExecutor
 
 
@@ -13,3 +14,20 @@ def run_async(coroutine):
     context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(context.run, asyncio.run, coroutine).result()
+
+
+def call(event_handler, *args):
+    """Runs a page state's event handler as Reflex would and returns what it returned
+    (for a handler that yields: the list of what it yielded). Every portal handler is
+    asynchronous (``portal.state.offload``): coroutines and async generators are run to
+    the end here."""
+    result = event_handler.fn(*args)
+    if inspect.iscoroutine(result):
+        return run_async(result)
+    if inspect.isasyncgen(result):
+
+        async def drain():
+            return [item async for item in result]
+
+        return run_async(drain())
+    return result

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.state.session import SessionState
 
-T = SessionState.t
 
 PRIMARY = "#0a4f96"  # 8.2:1 on white (AAA, also for large text mode); white on it the same
 TEXT = "#1a1a1a"

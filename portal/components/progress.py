@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT
 from portal.state.session import SessionState
 
-T = SessionState.t
 
 DONE_GREEN = "#1b7a3a"  # 5.3:1 on white
 REJECTED_RED = "#b3261e"  # 6.2:1 on white

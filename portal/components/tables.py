@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import BORDER, SURFACE
 from portal.state.session import SessionState
 
-T = SessionState.t
 
 
 def header_cell(label_key: str, align: str = "left") -> rx.Component:
@@ -37,4 +38,25 @@ def table(caption, columns: list[tuple[str, str]], rows, render_row, footer=None
         role="region",
         aria_label=caption,
         class_name="table-scroll",
+    )
+
+
+def pager(state, pager_id: str = "pager") -> rx.Component:
+    """Previous / "page N of M" / next, for a state holding one page of a longer list
+    (``page``, ``page_count``, ``previous_page``, ``next_page``). Shown only when there is
+    more than one page; the page number is announced to screen readers as it changes."""
+    return rx.cond(
+        state.page_count > 1,
+        rx.hstack(
+            rx.button(T["common.prev"], on_click=state.previous_page, disabled=state.page == 0, variant="outline",
+                      min_height="44px", id=f"{pager_id}-prev"),
+            rx.text(T["common.page"], " ", state.page + 1, " ", T["common.page_of"], " ", state.page_count, " ",
+                    T["common.pages"], role="status", id=f"{pager_id}-status"),
+            rx.button(T["common.next"], on_click=state.next_page, disabled=state.page + 1 >= state.page_count,
+                      variant="outline", min_height="44px", id=f"{pager_id}-next"),
+            align="center",
+            spacing="3",
+            margin_top="12px",
+            wrap="wrap",
+        ),
     )

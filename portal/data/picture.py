@@ -46,10 +46,18 @@ LOAN_KINDS = _members(r.LoanKind)
 HISTORY_KINDS = _members(r.HistoryKind)
 
 
-def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPicture:
+def load_customer_picture(
+    session: Session, customer_id: int, only_policy_id: int | None = None, *, records: bool = True
+) -> r.CustomerPicture:
+    """The customer's picture; with ``only_policy_id``, just that policy's records (the
+    policy page reads one policy, not the customer's whole book); with ``records=False``,
+    the policies alone (one statement: the policy list needs no more)."""
     # Core execution on the session's connection: plain tuples, no ORM loading machinery.
     run = session.connection().execute
-    owned = select(t.Policy.id).where(t.Policy.policyholder_id == customer_id)
+    mine = t.Policy.policyholder_id == customer_id
+    if only_policy_id is not None:
+        mine = mine & (t.Policy.id == only_policy_id)
+    owned = select(t.Policy.id).where(mine)
     owned_loans = select(t.PolicyLoan.id).where(t.PolicyLoan.policy_id.in_(owned))
     owned_accounts = select(t.UniversalAccount.id).where(t.UniversalAccount.policy_id.in_(owned))
 
@@ -80,9 +88,14 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         )
         .join(t.Product, t.Product.code == t.Policy.product_code)
         .join(t.Customer, t.Customer.id == t.Policy.policyholder_id)
-        .where(t.Policy.policyholder_id == customer_id)
+        .where(mine)
         .order_by(t.Policy.start_date, t.Policy.id)
     ).all()
+    if not records:
+        return r.CustomerPicture(
+            customer_id=customer_id, policies=_policies(policy_rows, {}),
+            installments=(), benefits=(), loans=(), accounts=(), history=(),
+        )
 
     coverage_rows = run(
         select(t.PolicyCoverage.policy_id, t.PolicyCoverage.responsibility, t.PolicyCoverage.amount_fen)
@@ -175,7 +188,10 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
             t.HistoryEvent.amount_fen,
             t.HistoryEvent.note,
         )
-        .where(t.HistoryEvent.customer_id == customer_id)
+        .where(
+            t.HistoryEvent.customer_id == customer_id,
+            *([t.HistoryEvent.policy_id == only_policy_id] if only_policy_id is not None else []),
+        )
         .order_by(t.HistoryEvent.occurred_at, t.HistoryEvent.id)
     ).all()
 
@@ -183,34 +199,7 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
     for policy_id, responsibility, amount_fen in coverage_rows:
         coverages[policy_id].append(r.Coverage(_enum(RESPONSIBILITIES, responsibility), from_fen(amount_fen)))
 
-    policies = tuple(
-        r.Policy(
-            policy_id=row[0],
-            policy_no=row[1],
-            line=_enum(LINES, row[2]),
-            product_code=row[3],
-            product_name_zh=row[4],
-            product_name_en=row[5],
-            status=_enum(STATUSES, row[6]),
-            policyholder_name=row[7],
-            insured_name=row[8],
-            beneficiaries=row[9] or "法定",
-            start_date=row[10],
-            end_date=row[11],
-            sum_assured=from_fen(row[12]),
-            premium=from_fen(row[13]),
-            payment_frequency=_enum(FREQUENCIES, row[14]),
-            payment_term_years=row[15],
-            cash_value=from_fen(row[16]),
-            loan_allowed=bool(row[17]),
-            loan_rate=rate_from_bp(row[18]),
-            auto_renew=bool(row[19]),
-            coverages=tuple(coverages.get(row[0], ())),
-            status_date=row[20],
-            short_term=bool(row[21]),
-        )
-        for row in policy_rows
-    )
+    policies = _policies(policy_rows, coverages)
 
     installments = tuple(
         r.PremiumInstallment(
@@ -293,6 +282,37 @@ def load_customer_picture(session: Session, customer_id: int) -> r.CustomerPictu
         loans=loans,
         accounts=accounts,
         history=history,
+    )
+
+
+def _policies(policy_rows, coverages: dict[int, list[r.Coverage]]) -> tuple[r.Policy, ...]:
+    return tuple(
+        r.Policy(
+            policy_id=row[0],
+            policy_no=row[1],
+            line=_enum(LINES, row[2]),
+            product_code=row[3],
+            product_name_zh=row[4],
+            product_name_en=row[5],
+            status=_enum(STATUSES, row[6]),
+            policyholder_name=row[7],
+            insured_name=row[8],
+            beneficiaries=row[9] or "法定",
+            start_date=row[10],
+            end_date=row[11],
+            sum_assured=from_fen(row[12]),
+            premium=from_fen(row[13]),
+            payment_frequency=_enum(FREQUENCIES, row[14]),
+            payment_term_years=row[15],
+            cash_value=from_fen(row[16]),
+            loan_allowed=bool(row[17]),
+            loan_rate=rate_from_bp(row[18]),
+            auto_renew=bool(row[19]),
+            coverages=tuple(coverages.get(row[0], ())),
+            status_date=row[20],
+            short_term=bool(row[21]),
+        )
+        for row in policy_rows
     )
 
 

@@ -1,8 +1,9 @@
 """Every user-facing string, in Simplified Chinese (default) and English.
 
 Keys are dotted; values may hold ``{name}`` placeholders filled by ``translate``. Pages
-look keys up through the session's ``t`` dictionary, so switching language re-renders on
-the client without asking the server for new data.
+look keys up through ``portal.components.catalog.T``, which reads both languages from one
+static script in the browser, so switching language re-renders on the client without
+asking the server for new data.
 """
 
 from __future__ import annotations

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, back_link, loading, page_frame
 from portal.components.progress import request_progress, steps
 from portal.components.tables import cell, table
 from portal.state.actions import ActionState
 
-T = ActionState.t
 S = ActionState
 
 FIELD = {"min_height": "44px", "padding": "8px 10px", "font_size": "16px", "border": f"1px solid {MUTED}", "border_radius": "6px", "width": "100%", "max_width": "420px", "color": TEXT, "background": "white"}

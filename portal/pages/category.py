@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import MUTED, PRIMARY, back_link, loading, page_frame
-from portal.components.tables import cell, table
+from portal.components.tables import cell, pager, table
 from portal.state.portfolio import CategoryState
 
-T = CategoryState.t
 
 
 def part(key, value) -> rx.Component:
@@ -34,20 +35,6 @@ def render_row(row):
 
 
 COLUMNS = [("col.policy_no", "left"), ("col.item", "left"), ("col.date", "left"), ("col.amount", "right"), ("col.details", "left")]
-
-
-def pager() -> rx.Component:
-    return rx.cond(
-        CategoryState.page_count > 1,
-        rx.hstack(
-            rx.button(T["common.prev"], on_click=CategoryState.previous_page, disabled=CategoryState.page == 0, variant="outline", min_height="44px"),
-            rx.text(T["common.page"], " ", CategoryState.page + 1, " ", T["common.page_of"], " ", CategoryState.page_count, " ", T["common.pages"], role="status"),
-            rx.button(T["common.next"], on_click=CategoryState.next_page, disabled=CategoryState.page + 1 >= CategoryState.page_count, variant="outline", min_height="44px"),
-            align="center",
-            spacing="3",
-            margin_top="12px",
-        ),
-    )
 
 
 def figure_block() -> rx.Component:
@@ -90,7 +77,7 @@ def category_page() -> rx.Component:
                         rx.text(T["common.none"], color=MUTED),
                         rx.box(
                             table(T["category." + CategoryState.category], COLUMNS, CategoryState.rows, render_row, footer=footer, table_id="category-table"),
-                            pager(),
+                            pager(CategoryState, "category-pager"),
                         ),
                     ),
                 ),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import MUTED, loading, page_frame
-from portal.components.tables import cell, table
+from portal.components.tables import cell, pager, table
 from portal.domain.categories import ReminderKind
 from portal.state.portfolio import ClientListState
 
-T = ClientListState.t
 
 COLUMNS = [("manager.client", "left"), ("manager.city", "left"), ("manager.policies", "right")] + [
     (f"reminder.{kind.value}", "right") for kind in ReminderKind
@@ -27,9 +28,12 @@ def clients_page() -> rx.Component:
         rx.cond(
             ClientListState.loaded,
             rx.cond(
-                ClientListState.clients.length() == 0,
+                ClientListState.total == 0,
                 rx.text(T["manager.empty"], color=MUTED),
-                table(T["manager.alerts"], COLUMNS, ClientListState.clients, render_row, table_id="client-table"),
+                rx.box(
+                    table(T["manager.alerts"], COLUMNS, ClientListState.clients, render_row, table_id="client-table"),
+                    pager(ClientListState, "client-pager"),
+                ),
             ),
             loading(),
         ),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, loading, page_frame
 from portal.state.contact import ContactState as S
 
-T = S.t
 
 BIG_BUTTON = {"min_height": "60px", "padding": "12px 24px", "border_radius": "10px", "font_weight": "700",
               "cursor": "pointer", "font_size": "1.1em"}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, big_tile, loading, page_frame
 from portal.domain.categories import Category, ReminderKind
 from portal.domain.records import Line, PolicyStatus
 from portal.state.portfolio import DashboardState
 from portal.state.presenters import GROUP_ORDER, categories_of
 
-T = DashboardState.t
 
 
 def reminder_badge(kind: ReminderKind) -> rx.Component:
@@ -167,10 +168,15 @@ def full_dashboard() -> rx.Component:
 
 def dashboard_page() -> rx.Component:
     return page_frame(
-        rx.cond(
-            DashboardState.loaded,
-            rx.cond(DashboardState.is_large & ~DashboardState.show_all, simple_home(), full_dashboard()),
-            loading(),
+        rx.box(
+            rx.cond(
+                DashboardState.loaded,
+                rx.cond(DashboardState.is_large & ~DashboardState.show_all, simple_home(), full_dashboard()),
+                loading(),
+            ),
+            # Leaving (to act on a figure): the figures are dropped, so coming back shows
+            # "loading" until fresh ones arrive, never the old money.
+            on_unmount=DashboardState.forget,
         ),
         title_key="dashboard.title",
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, back_link, big_tile, loading, page_frame
 from portal.domain.guides import GUIDES
 from portal.state.guides import GuideState
 
-T = GuideState.t
 S = GuideState
 
 LINK_BUTTON = {"padding": "12px 18px", "min_height": "48px", "border_radius": "8px", "weight": "bold", "underline": "none", "display": "inline-block"}

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import MUTED, PRIMARY, TEXT, failure_banner, language_button, large_text_button, native_submit, root_class
 from portal.state.login import LoginState
 
-T = LoginState.t
 
 
 def field(label_key: str, name: str, kind: str, autocomplete: str) -> rx.Component:

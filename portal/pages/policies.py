@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import MUTED, PRIMARY, back_link, loading, page_frame
-from portal.components.tables import cell, table
+from portal.components.tables import cell, pager, table
 from portal.state.portfolio import PolicyListState
 from portal.domain.records import Line, PolicyStatus
 
-T = PolicyListState.t
 
 COLUMNS = [
     ("col.policy_no", "left"),
@@ -88,11 +89,14 @@ def policies_page() -> rx.Component:
                         margin_bottom="8px",
                     ),
                 ),
-                rx.text(T["policies.count"], " ", rx.el.span(PolicyListState.rows.length(), id="policy-count"), " ", T["common.policies_unit"], color=MUTED, role="status"),
+                rx.text(T["policies.count"], " ", rx.el.span(PolicyListState.total, id="policy-count"), " ", T["common.policies_unit"], color=MUTED, role="status"),
                 rx.cond(
-                    PolicyListState.rows.length() == 0,
+                    PolicyListState.total == 0,
                     rx.text(T["policies.empty"], padding="16px 0"),
-                    table(T["policies.title"], COLUMNS, PolicyListState.rows, render_row, table_id="policy-table"),
+                    rx.box(
+                        table(T["policies.title"], COLUMNS, PolicyListState.rows, render_row, table_id="policy-table"),
+                        pager(PolicyListState, "policy-pager"),
+                    ),
                 ),
             ),
             loading(),

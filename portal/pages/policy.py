@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import BORDER, MUTED, PRIMARY, TEXT, back_link, loading, page_frame
 from portal.components.tables import cell, table
 from portal.state.portfolio import PolicyState
 
-T = PolicyState.t
 F = PolicyState.fields
 
 

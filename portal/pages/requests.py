@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.catalog import T
+
 from portal.components.layout import back_link, loading, page_frame
 from portal.components.tables import cell, table
 from portal.state.actions import RequestsState
 
-T = RequestsState.t
 
 STATUS_COLOR = {"completed": "green", "under_review": "blue", "rejected": "red", "cancelled": "gray", "submitted": "blue"}
 

@@ -51,7 +51,7 @@ from sqlmodel import Session, select
 from portal.data.secret_files import read_or_create_secret
 from portal.data.tables import AuthSession, Customer, LoginFailure, LoginThrottle, ServiceManager, UserAccount
 from portal.domain.clock import utc_now
-from portal.services.passwords import hash_password, verify_password
+from portal.services.passwords import hash_password, verify_and_upgrade
 
 ALGORITHM = "HS256"
 ISSUER = "one-stop-policy-portal"
@@ -164,13 +164,15 @@ def login(
     user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
     locked = user is not None and is_locked(user, now)
     # Exactly one verification whatever the case, so the time taken tells nothing.
-    password_ok = verify_password(password, user.password_hash if user is not None else _DUMMY_HASH)
+    password_ok, upgraded_hash = verify_and_upgrade(password, user.password_hash if user is not None else _DUMMY_HASH)
     if user is None or locked or not password_ok:
         if user is not None and not locked:
             _count_account_failure(session, user, address, now)
         return LoginResult(error="auth.invalid", retry_after_seconds=_count_address_failure(session, address, now))
     user.failed_attempts = 0
     user.locked_until = None
+    if upgraded_hash is not None:  # made with older argon2 parameters: store the current ones
+        user.password_hash = upgraded_hash
     session.add(user)
     session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
     return LoginResult(token=_issue_token(session, user, now))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from portal.data.picture import load_customer_picture, load_policy_owner
 from portal.data.tables import Customer, ManagerAssignment
+from portal.data.tables import Policy as Policy_
 from portal.domain.actions import ActionKind, available_actions
 from portal.domain.categories import Category, CategoryFigure, Rollup
 from portal.domain.loans import LoanBalance, loan_balance
@@ -84,6 +85,45 @@ def load_category(
     return dashboard, dashboard.rollup.figure(category)
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of a longer list: the browser holds a page of rows, never the whole list."""
+
+    items: tuple
+    number: int  # 0-based, clamped into range
+    count: int  # pages, at least 1
+    total: int  # items in the whole list
+
+
+def page_of(items, number: int, size: int) -> Page:
+    items = tuple(items)
+    count = max(1, -(-len(items) // size))
+    number = min(max(int(number), 0), count - 1)
+    return Page(items[number * size : (number + 1) * size], number, count, len(items))
+
+
+def list_policies(
+    session: Session,
+    principal: Principal | None,
+    today: date,
+    line: str | None = None,
+    status: str | None = None,
+    reminder: str | None = None,
+    page: int = 0,
+    size: int = 20,
+) -> Page:
+    """The unified query, one page of it. Line and status filters need the policies only
+    (one statement); a reminder filter needs the roll-up, which knows what each reminder
+    concerns."""
+    customer_id = authorize_customer(session, principal, None)
+    only_ids = None
+    if reminder:
+        rollup = roll_up(load_customer_picture(session, customer_id), today)
+        only_ids = next((set(r.policy_ids) for r in rollup.reminders if r.kind.value == reminder), set())
+    policies = load_customer_picture(session, customer_id, records=False).policies
+    return page_of(filter_policies(policies, line, status, only_ids), page, size)
+
+
 def filter_policies(
     policies, line: str | None, status: str | None, only_ids: set[int] | None = None
 ) -> list[Policy]:
@@ -123,8 +163,10 @@ def load_policy(
     if owner is None:
         raise AccessDenied("no such policy")
     customer_id = authorize_customer(session, principal, owner)
-    picture = load_customer_picture(session, customer_id)
-    policy = next(p for p in picture.policies if p.policy_no == policy_no)
+    policy_id = session.execute(select(Policy_.id).where(Policy_.policy_no == policy_no)).scalar_one()
+    # This policy's records only: the page costs the same for one policy as for 157.
+    picture = load_customer_picture(session, customer_id, only_policy_id=policy_id)
+    policy = picture.policies[0]
     pid = policy.policy_id
     account = next((a for a in picture.accounts if a.policy_id == pid), None)
     return PolicyDetail(
@@ -157,15 +199,25 @@ class ClientSummary:
     reminder_counts: dict[str, int]
 
 
-def load_manager_clients(session: Session, principal: Principal | None, today: date) -> list[ClientSummary]:
-    """The clients assigned to the calling manager, with what needs doing for each."""
+def load_manager_clients(
+    session: Session, principal: Principal | None, today: date, page: int = 0, size: int = 20
+) -> Page:
+    """One page of the clients assigned to the calling manager, with what needs doing for
+    each. Paged in SQL: a manager with thousands of clients costs one page's roll-ups per
+    request, not one per client. (The manager console replaces this with SQL summaries.)"""
     if principal is None or not principal.is_manager:
         raise AccessDenied("managers only")
+    assigned = ManagerAssignment.manager_id == principal.manager_id
+    total = session.exec(select(func.count()).select_from(ManagerAssignment).where(assigned)).one()
+    count = max(1, -(-total // size))
+    page = min(max(int(page), 0), count - 1)
     rows = session.exec(
         select(Customer)
         .join(ManagerAssignment, ManagerAssignment.customer_id == Customer.id)
-        .where(ManagerAssignment.manager_id == principal.manager_id)
+        .where(assigned)
         .order_by(Customer.customer_no)
+        .offset(page * size)
+        .limit(size)
     ).all()
     summaries = []
     for customer in rows:
@@ -179,4 +231,4 @@ def load_manager_clients(session: Session, principal: Principal | None, today: d
                 reminder_counts={r.kind.value: r.count for r in rollup.reminders},
             )
         )
-    return summaries
+    return Page(tuple(summaries), page, count, total)

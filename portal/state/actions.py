@@ -32,6 +32,7 @@ from portal.services.servicing import requests as request_service
 from portal.services.servicing import step_up
 from portal.state import action_views
 from portal.state.session import SessionState
+from portal.state.offload import handler
 
 
 def _password(form_data) -> str:
@@ -122,7 +123,7 @@ class ActionState(SessionState):
             return None, [rx.redirect("/clients")]
         return principal, events
 
-    @rx.event
+    @handler
     def load(self):
         principal, events = self._customer()
         if principal is None:
@@ -163,26 +164,26 @@ class ActionState(SessionState):
         self.loaded = True
         return events
 
-    @rx.event
+    @handler
     def pick_amount(self, value: str):
         """One of the offered amounts goes into the amount field (the customer can still edit it)."""
         if self.step == "form" and any(pick["value"] == value for pick in self.amount_picks):
             self.amount_default = value
 
-    @rx.event
+    @handler
     def choose_term(self, value: str):
         if self.step == "form" and value in {str(m) for m in range(1, 7)}:
             self.term = value
 
-    @rx.event
+    @handler
     def next_question(self):
         self.profile_question = min(self.profile_question + 1, PROFILE_QUESTIONS - 1)
 
-    @rx.event
+    @handler
     def previous_question(self):
         self.profile_question = max(self.profile_question - 1, 0)
 
-    @rx.event
+    @handler
     def toggle_guard_opt_in(self):
         """我的资料, after the password check: the customer turns the loan fraud guard on or off."""
         principal, events = self._customer()
@@ -195,7 +196,7 @@ class ActionState(SessionState):
         self.guard_opt_in = not self.guard_opt_in
         return events
 
-    @rx.event
+    @handler
     def acknowledge_fraud_warning(self, form_data: dict):
         principal, events = self._customer()
         if principal is None:
@@ -236,7 +237,7 @@ class ActionState(SessionState):
                 "payout_account": person.payout_account,
             }
 
-    @rx.event
+    @handler
     def choose(self, key: str):
         principal, events = self._customer()
         if principal is None:
@@ -247,7 +248,7 @@ class ActionState(SessionState):
             self._prefill_for_choice()
             self._clear_error()
 
-    @rx.event
+    @handler
     def toggle(self, key: str):
         principal, events = self._customer()
         if principal is None:
@@ -259,17 +260,17 @@ class ActionState(SessionState):
             ]
             self._clear_error()
 
-    @rx.event
+    @handler
     def set_enable(self, value: str):
         if value in ("on", "off"):
             self.enable = value
 
-    @rx.event
+    @handler
     def set_health(self, value: str):
         if value in ("unchanged", "changed"):
             self.health = value
 
-    @rx.event
+    @handler
     def verify_identity(self, form_data: dict):
         principal, events = self._customer()
         if principal is None:
@@ -287,7 +288,7 @@ class ActionState(SessionState):
         self.step = "form"
         return events
 
-    @rx.event
+    @handler
     def review(self, form_data: dict):
         principal, events = self._customer()
         if principal is None:
@@ -321,13 +322,13 @@ class ActionState(SessionState):
         self.step = "review"
         return events
 
-    @rx.event
+    @handler
     def back(self):
         if self.step == "review" and not self.submitting:
             self.step = "form"
             self._clear_error()
 
-    @rx.event
+    @handler
     def confirm(self, form_data: dict):
         # A second click arrives after the first has finished: by then the step is
         # "done" and it does nothing. (Were it to run, the same key would return the
@@ -390,7 +391,7 @@ class RequestsState(SessionState):
             views = request_service.list_requests(session, principal)
         self.rows = [action_views.request_row(v) for v in views]
 
-    @rx.event
+    @handler
     def load(self):
         principal, events = self._require_login()
         if principal is None:
@@ -404,7 +405,7 @@ class RequestsState(SessionState):
         self.loaded = True
         return events
 
-    @rx.event
+    @handler
     def cancel(self, request_no: str):
         principal, events = self._require_login()
         if principal is None:

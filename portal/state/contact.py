@@ -11,6 +11,7 @@ from portal.i18n.catalog import translate
 from portal.services import callbacks, contact
 from portal.state import presenters
 from portal.state.session import SessionState
+from portal.state.offload import handler
 
 
 class ContactState(SessionState):
@@ -45,7 +46,7 @@ class ContactState(SessionState):
         if self.slot not in self._open.get(self.day, []):
             self.slot = ""
 
-    @rx.event
+    @handler
     def load(self):
         principal, events = self._require_customer()
         if principal is None:
@@ -55,19 +56,19 @@ class ContactState(SessionState):
         self.loaded = True
         return events
 
-    @rx.event
+    @handler
     def choose_day(self, value: str):
         if isinstance(value, str) and value in self._open:
             self.day = value
             self._show_day()
 
-    @rx.event
+    @handler
     def choose_slot(self, value: str):
         if isinstance(value, str) and value in self._open.get(self.day, []):
             self.slot = value
             self.error_key = ""
 
-    @rx.event
+    @handler
     def request(self, _form_data: dict):
         principal, events = self._require_customer()
         if principal is None:
@@ -82,7 +83,7 @@ class ContactState(SessionState):
         self._refresh(principal)
         return events
 
-    @rx.event
+    @handler
     def cancel(self):
         principal, events = self._require_customer()
         if principal is None:

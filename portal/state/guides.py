@@ -7,6 +7,7 @@ import reflex as rx
 
 from portal.domain.guides import GUIDES, guide, neighbours
 from portal.state.session import SessionState, set_html_lang
+from portal.state.offload import handler
 
 
 def guide_tiles() -> list[dict[str, str]]:
@@ -51,7 +52,7 @@ class GuideState(SessionState):
     next_id: str = ""
     action_href: str = ""
 
-    @rx.event
+    @handler
     def load(self):
         requested = self.router.page.params.get("guide", "")
         found = guide(requested)
@@ -68,6 +69,6 @@ class GuideState(SessionState):
         self.loaded = True
         return set_html_lang(self.locale)
 
-    @rx.event
+    @handler
     def load_list(self):
         return set_html_lang(self.locale)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from portal.i18n.catalog import translate
 from portal.state.session import SessionState, set_html_lang
+from portal.state.offload import handler
 from portal.web.edge import home_for
 
 LOGIN_ERRORS = ("auth.empty", "auth.invalid", "auth.locked", "auth.throttled")
@@ -28,7 +29,7 @@ class LoginState(SessionState):
             return ""
         return translate(self.locale, self.error_key, minutes=self.wait, seconds=self.wait)
 
-    @rx.event
+    @handler
     def on_load(self):
         principal = self._principal()
         if principal is not None:

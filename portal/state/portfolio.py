@@ -16,8 +16,9 @@ from portal.services import callbacks, contact, portfolio
 from portal.services.servicing import requests as servicing_requests
 from portal.state import presenters
 from portal.state.session import SessionState
+from portal.state.offload import handler
 
-PAGE_SIZE = 100
+PAGE_SIZE = 20  # rows per page: the browser holds one page, the server re-reads the next
 
 
 class DashboardState(SessionState):
@@ -36,11 +37,16 @@ class DashboardState(SessionState):
     show_all: bool = False
     loaded: bool = False
 
-    @rx.event
+    @handler
     def load(self):
+        # Never show the figures of an earlier visit while fresh ones are read: the page
+        # shows "loading" from the first moment (see also ``forget``).
+        self.loaded = False
+        yield
         principal, events = self._require_login()
         if principal is None or not principal.is_customer:
-            return events if principal is None else rx.redirect("/clients")
+            yield events if principal is None else rx.redirect("/clients")
+            return
         # Large loans whose cooling-off day has come are paid out before the figures show.
         servicing_requests.release_held_loans(today(), customer_id=principal.customer_id)
         with session_scope() as session:
@@ -60,7 +66,14 @@ class DashboardState(SessionState):
         self.manager = presenters.manager_card(card)
         self.show_all = self.router.page.params.get("view") == "all"
         self.loaded = True
-        return events
+        yield events
+
+    @handler
+    async def forget(self):
+        """Leaving the dashboard (an action changes money): what it showed is not kept, so
+        coming back shows "loading", then the fresh figures, never the old ones."""
+        self.loaded = False
+        self.figures = {}
 
 
 class CategoryState(SessionState):
@@ -68,110 +81,123 @@ class CategoryState(SessionState):
     figure_value: str = ""
     figure_count: str = "0"
     is_count: bool = False
-    rows: list[dict[str, str]] = []
+    rows: list[dict[str, str]] = []  # one page: the rest is re-read when asked for
     page: int = 0
     page_count: int = 1
     not_found: bool = False
     loaded: bool = False
-    _all_rows: list[dict[str, str]] = []
 
-    @rx.event
+    @handler
     def load(self):
         principal, events = self._require_customer()
         if principal is None:
             return events
-        name = self.router.page.params.get("category", "")
         self.loaded = False
+        self._show(principal, self.router.page.params.get("category", ""), 0)
+        self.loaded = True
+        return events
+
+    def _show(self, principal, name: str, page: int):
         try:
             category = Category(name)
         except ValueError:
             self.not_found = True
             self.category = ""
             self.rows = []
-            self.loaded = True
-            return events
+            return
         with session_scope() as session:
             _, figure = portfolio.load_category(session, principal, category, today())
+        shown = portfolio.page_of(figure.lines, page, PAGE_SIZE)
         self.not_found = False
         self.category = category.value
         self.is_count = figure.amount is None
         self.figure_value = str(figure.count) if figure.amount is None else presenters.money(figure.amount)
         self.figure_count = str(figure.count)
-        self._all_rows = presenters.category_rows(category, figure)
-        self.page_count = max(1, -(-len(self._all_rows) // PAGE_SIZE))
-        self._show_page(0)
-        self.loaded = True
+        self.rows = presenters.category_rows(category, shown.items)
+        self.page, self.page_count = shown.number, shown.count
+
+    def _turn(self, page: int):
+        principal, events = self._require_customer()
+        if principal is None:
+            return events
+        self._show(principal, self.category, page)
         return events
 
-    def _show_page(self, page: int):
-        self.page = min(max(page, 0), self.page_count - 1)
-        start = self.page * PAGE_SIZE
-        self.rows = self._all_rows[start : start + PAGE_SIZE]
-
-    @rx.event
+    @handler
     def next_page(self):
-        self._show_page(self.page + 1)
+        return self._turn(self.page + 1)
 
-    @rx.event
+    @handler
     def previous_page(self):
-        self._show_page(self.page - 1)
+        return self._turn(self.page - 1)
 
 
 class PolicyListState(SessionState):
     line_filter: str = "all"
     status_filter: str = "all"
     reminder_filter: str = ""
-    rows: list[dict[str, str]] = []
+    rows: list[dict[str, str]] = []  # one page of the filtered list
+    total: int = 0  # policies matching the filters, on every page
+    page: int = 0
+    page_count: int = 1
     loaded: bool = False
-    _policies: list = []
-    _reminder_ids: dict[str, list[int]] = {}
 
-    @rx.event
+    @handler
     def load(self):
         principal, events = self._require_customer()
         if principal is None:
             return events
-        with session_scope() as session:
-            dashboard = portfolio.load_dashboard(session, principal, today())
-        self._policies = list(dashboard.picture.policies)
-        self._reminder_ids = {r.kind.value: list(r.policy_ids) for r in dashboard.rollup.reminders}
         params = self.router.page.params
         self.reminder_filter = _choice(params.get("reminder"), [k.value for k in ReminderKind], "")
         self.status_filter = _choice(params.get("status"), [s.value for s in PolicyStatus], "all")
         self.line_filter = _choice(params.get("line"), [l.value for l in Line], "all")
-        self._apply()
+        self._apply(principal, 0)
         self.loaded = True
         return events
 
-    def _apply(self):
-        policies = portfolio.filter_policies(
-            self._policies,
-            None if self.line_filter == "all" else self.line_filter,
-            None if self.status_filter == "all" else self.status_filter,
-            set(self._reminder_ids.get(self.reminder_filter, [])) if self.reminder_filter else None,
-        )
-        self.rows = [presenters.policy_row(p) for p in policies]
+    def _apply(self, principal, page: int):
+        with session_scope() as session:
+            shown = portfolio.list_policies(
+                session,
+                principal,
+                today(),
+                line=None if self.line_filter == "all" else self.line_filter,
+                status=None if self.status_filter == "all" else self.status_filter,
+                reminder=self.reminder_filter or None,
+                page=page,
+                size=PAGE_SIZE,
+            )
+        self.rows = [presenters.policy_row(p) for p in shown.items]
+        self.total, self.page, self.page_count = shown.total, shown.number, shown.count
 
-    @rx.event
+    def _refilter(self, page: int = 0, **choices):
+        principal, events = self._require_customer()
+        if principal is None:
+            return events
+        for name, value in choices.items():
+            setattr(self, name, value)
+        self._apply(principal, page)
+        return events
+
+    @handler
     def set_line_filter(self, value: str | list[str]):
-        principal, events = self._require_customer()
-        if principal is None:
-            return events
-        self.line_filter = _choice(value, [l.value for l in Line], "all")
-        self._apply()
+        return self._refilter(line_filter=_choice(value, [l.value for l in Line], "all"))
 
-    @rx.event
+    @handler
     def set_status_filter(self, value: str):
-        principal, events = self._require_customer()
-        if principal is None:
-            return events
-        self.status_filter = _choice(value, [s.value for s in PolicyStatus], "all")
-        self._apply()
+        return self._refilter(status_filter=_choice(value, [s.value for s in PolicyStatus], "all"))
 
-    @rx.event
+    @handler
     def clear_reminder_filter(self):
-        self.reminder_filter = ""
-        self._apply()
+        return self._refilter(reminder_filter="")
+
+    @handler
+    def next_page(self):
+        return self._refilter(self.page + 1)
+
+    @handler
+    def previous_page(self):
+        return self._refilter(self.page - 1)
 
 
 def _choice(value, allowed: list[str], default: str) -> str:
@@ -190,7 +216,7 @@ class PolicyState(SessionState):
     history: list[dict[str, str]] = []
     actions: list[dict[str, str]] = []
 
-    @rx.event
+    @handler
     def load(self):
         principal, events = self._require_login()
         if principal is None:
@@ -221,19 +247,34 @@ class PolicyState(SessionState):
 
 
 class ClientListState(SessionState):
-    clients: list[dict[str, str]] = []
+    clients: list[dict[str, str]] = []  # one page of the manager's clients
+    total: int = 0
+    page: int = 0
+    page_count: int = 1
     loaded: bool = False
 
-    @rx.event
+    @handler
     def load(self):
+        return self._show(0)
+
+    def _show(self, page: int):
         principal, events = self._require_login()
         if principal is None:
             return events
         if not principal.is_manager:
             return rx.redirect("/dashboard")
         with session_scope() as session:
-            summaries = portfolio.load_manager_clients(session, principal, today())
+            shown = portfolio.load_manager_clients(session, principal, today(), page, PAGE_SIZE)
             waiting = callbacks.pending_for_manager(session, principal)
-        self.clients = [presenters.client_row(summary, waiting.get(summary.customer_id)) for summary in summaries]
+        self.clients = [presenters.client_row(summary, waiting.get(summary.customer_id)) for summary in shown.items]
+        self.total, self.page, self.page_count = shown.total, shown.number, shown.count
         self.loaded = True
         return events
+
+    @handler
+    def next_page(self):
+        return self._show(self.page + 1)
+
+    @handler
+    def previous_page(self):
+        return self._show(self.page - 1)

@@ -14,7 +14,6 @@ from portal.domain.categories import (
     CATEGORY_GROUPS,
     COUNT_CATEGORIES,
     Category,
-    CategoryFigure,
     CategoryLine,
     Group,
     ReminderKind,
@@ -94,10 +93,11 @@ def _line_label(category: Category, line: CategoryLine) -> str:
     return _LINE_LABEL_PREFIX[category] + line.label
 
 
-def category_rows(category: Category, figure: CategoryFigure) -> list[dict[str, str]]:
+def category_rows(category: Category, lines) -> list[dict[str, str]]:
+    """Rows for some of a category's lines (a page of them)."""
     action = CATEGORY_ACTIONS.get(category)
     rows = []
-    for line in figure.lines:
+    for line in lines:
         parts = list(line.parts) + [("", None)] * (2 - len(line.parts))
         rows.append(
             {

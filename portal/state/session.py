@@ -23,10 +23,11 @@ import reflex as rx
 from reflex.middleware import Middleware
 
 from portal.data.db import session_scope
-from portal.i18n.catalog import CATALOG, HTML_LANG, normalise_locale, translate
+from portal.i18n.catalog import HTML_LANG, normalise_locale, translate
 from portal.domain.clock import today
 from portal.services import auth, preferences
 from portal.web.edge import session_token
+from portal.state.offload import handler
 
 log = logging.getLogger("portal.state")
 
@@ -67,10 +68,6 @@ class SessionState(rx.State):
     _bound_session: str = ""
     # A new login session whose account settings (large text) are still to be applied.
     _settings_pending: bool = False
-
-    @rx.var
-    def t(self) -> dict[str, str]:
-        return CATALOG[normalise_locale(self.locale)]
 
     @rx.var
     def failure_text(self) -> str:
@@ -125,7 +122,7 @@ class SessionState(rx.State):
             root.large_text_notice = chosen.just_switched_on
         return principal, [set_html_lang(self.locale)]
 
-    @rx.event
+    @handler
     async def show_failure(self, error_id: str):
         """After an unexpected failure (``failures.on_backend_error``): say so with the
         error's id, and let every page state undo what the failed step left half-done
@@ -136,7 +133,7 @@ class SessionState(rx.State):
             if recover is not None:
                 recover(await self.get_state(cls))
 
-    @rx.event
+    @handler
     def dismiss_failure(self):
         self.failure_id = ""
 
@@ -147,7 +144,7 @@ class SessionState(rx.State):
             return None, [rx.redirect("/clients")]
         return principal, events
 
-    @rx.event
+    @handler
     def toggle_large_text(self):
         self.large_text = "0" if self.is_large else "1"
         if self.account_large_text:
@@ -161,11 +158,11 @@ class SessionState(rx.State):
                     preferences.set_large_text(session, principal, self.large_text == "1")
                 self.account_large_text = self.large_text
 
-    @rx.event
+    @handler
     def dismiss_large_text_notice(self):
         self.large_text_notice = False
 
-    @rx.event
+    @handler
     def toggle_locale(self):
         self.locale = "en" if normalise_locale(self.locale) == "zh" else "zh"
         return set_html_lang(self.locale)

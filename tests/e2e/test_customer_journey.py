@@ -48,7 +48,17 @@ def test_category_records_add_up_to_the_figure(page, db):
     page.locator("#card-claimable").click()
     expect(page).to_have_url(re.compile(r"/category/claimable/?$"))
     expect(page.locator("#category-figure")).to_have_text(figure)
-    amounts = page.locator("#category-table tbody tr td:nth-child(4)").all_inner_texts()
+    # The browser holds one page of rows; every page together adds up to the figure.
+    amounts = []
+    while True:
+        expect(page.locator("#category-table tbody tr").first).to_be_visible()
+        amounts += page.locator("#category-table tbody tr td:nth-child(4)").all_inner_texts()
+        following = page.locator("#category-pager-next")
+        if following.count() == 0 or following.is_disabled():
+            break
+        status = page.locator("#category-pager-status").inner_text()
+        following.click()
+        expect(page.locator("#category-pager-status")).not_to_have_text(status)
     assert amounts, "the claimable category lists its records"
     assert sum(fen_of(a) for a in amounts) == fen_of(figure)
     expect(page.locator("#category-total")).to_have_text(figure)
@@ -78,12 +88,19 @@ def test_policy_detail_shows_its_particulars(page, db):
     cid = customer_id(db, LOYAL)
     policy_no, insured, premium_fen = db.execute(
         "SELECT policy_no, insured_name, premium_fen FROM policy WHERE policyholder_id = ? AND status = 'in_force' "
-        "ORDER BY policy_no LIMIT 1",
+        "ORDER BY start_date DESC, id DESC LIMIT 1",
         (cid,),
     ).fetchone()
     login(page, LOYAL)
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     page.goto("/policies")
+    page.locator("#status-filter").select_option("in_force")
+    expect(page.locator("#policy-count")).to_have_text("109")
+    # Twenty rows a page, oldest first: the newest policy is on the last page.
+    while page.get_by_role("link", name=policy_no, exact=True).count() == 0:
+        status = page.locator("#policy-pager-status").inner_text()
+        page.locator("#policy-pager-next").click()
+        expect(page.locator("#policy-pager-status")).not_to_have_text(status)
     page.get_by_role("link", name=policy_no, exact=True).click()
     expect(page).to_have_url(re.compile(f"/policy/{policy_no}/?$"))
     particulars = page.locator("#policy-particulars")

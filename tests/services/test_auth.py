@@ -92,13 +92,13 @@ def test_every_checked_attempt_costs_exactly_one_password_verification(engine, m
     """Timing, counted instead of timed: each answer runs one verification, against the
     account's hash or the throwaway one; a throttled attempt runs none, whoever it names."""
     calls: list[str] = []
-    real = auth.verify_password
+    real = auth.verify_and_upgrade
 
     def counting(password, password_hash):
         calls.append(password_hash)
         return real(password, password_hash)
 
-    monkeypatch.setattr(auth, "verify_password", counting)
+    monkeypatch.setattr(auth, "verify_and_upgrade", counting)
     _lock_alice_from_three_addresses(engine)
     alice_hash = _alice(engine).password_hash
     calls.clear()
@@ -384,3 +384,24 @@ def test_large_text_accounts_get_half_as_long_again(engine):
     token = _login(engine, now=PINNED).token
     claims = jwt.get_unverified_claims(token)
     assert claims["exp"] - claims["iat"] == 90 * 60
+
+
+def test_a_hash_made_with_older_parameters_is_upgraded_by_the_next_login(engine):
+    """passlib's defaults (64 MiB, 3 passes, 4 lanes) were the old parameters; a login with
+    the right password stores a hash with OWASP's minimum (19 MiB, 2 passes, 1 lane), read
+    back from the database and parsed here, not from the code under test."""
+    from passlib.hash import argon2
+
+    old = argon2.using(memory_cost=65536, rounds=3, parallelism=4).hash(PASSWORD)
+    with session_scope(engine) as s:
+        alice = s.exec(select(UserAccount).where(UserAccount.username == "alice")).one()
+        alice.password_hash = old
+        s.add(alice)
+    assert not _attempt(engine, "192.0.2.9", password="wrong").ok
+    assert _alice(engine).password_hash == old  # a wrong password changes nothing
+    assert _attempt(engine, "192.0.2.9", password=PASSWORD).ok
+    stored = _alice(engine).password_hash
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert argon2.verify(PASSWORD, stored)
+    assert _attempt(engine, "192.0.2.9", password=PASSWORD).ok
+    assert _alice(engine).password_hash == stored  # current hashes are left alone

@@ -82,7 +82,9 @@ def test_filter_policies_by_line_and_status(engine):
 def test_manager_worklist_lists_assigned_clients_only(engine):
     manager = _principal(engine, "manager")
     with session_scope(engine) as s:
-        clients = portfolio.load_manager_clients(s, manager, TODAY)
+        shown = portfolio.load_manager_clients(s, manager, TODAY)
+    clients = shown.items
+    assert (shown.total, shown.count, shown.number) == (1, 1, 0)
     assert [c.name for c in clients] == ["周一"]
     assert clients[0].policy_count == 1
     # The 2026-12-01 installment is within 30 days of 2026-11-21.
@@ -93,3 +95,13 @@ def test_customers_cannot_read_a_manager_worklist(engine):
     alice = _principal(engine, "alice")
     with session_scope(engine) as s, pytest.raises(portfolio.AccessDenied):
         portfolio.load_manager_clients(s, alice, TODAY)
+
+
+def test_page_of_clamps_and_covers_every_item_once():
+    items = list(range(45))
+    pages = [portfolio.page_of(items, n, 20) for n in range(3)]
+    assert [len(p.items) for p in pages] == [20, 20, 5] and {p.count for p in pages} == {3}
+    assert [i for p in pages for i in p.items] == items
+    assert portfolio.page_of(items, 99, 20).number == 2 and portfolio.page_of(items, -5, 20).number == 0
+    empty = portfolio.page_of([], 3, 20)
+    assert (empty.items, empty.number, empty.count, empty.total) == ((), 0, 1, 0)

@@ -7,6 +7,7 @@ from reflex.istate.data import RouterData
 from sqlalchemy import func
 from sqlmodel import select
 
+from tests.async_run import call
 from portal.data.db import session_scope
 from portal.data.tables import Customer, HistoryEvent, Policy, PolicyLoan, ServiceRequest, UserAccount
 from portal.state.actions import ActionState, RequestsState
@@ -23,12 +24,12 @@ def totals() -> tuple[int, int, int]:
 
 def loaded(username: str, action: str, **query) -> ActionState:
     state = state_of(ActionState, token_for(username), {"action": action, **query})
-    ActionState.load.fn(state)
+    call(ActionState.load, state)
     return state
 
 
 def confirm(state: ActionState, form: dict) -> None:
-    for _ in ActionState.confirm.fn(state, form):
+    for _ in call(ActionState.confirm, state, form):
         pass
 
 
@@ -36,10 +37,10 @@ def test_action_handlers_refuse_callers_without_a_valid_session(demo_db):
     before = totals()
     for token in ("", "forged.token.value"):
         state = state_of(ActionState, token, {"action": "take_loan"})
-        assert redirects_to_login(ActionState.load.fn(state))
-        assert redirects_to_login(ActionState.review.fn(state, {"amount": "600"}))
-        assert redirects_to_login(ActionState.choose.fn(state, "x"))
-        assert redirects_to_login(RequestsState.cancel.fn(state_of(RequestsState, token), "SR1"))
+        assert redirects_to_login(call(ActionState.load, state))
+        assert redirects_to_login(call(ActionState.review, state, {"amount": "600"}))
+        assert redirects_to_login(call(ActionState.choose, state, "x"))
+        assert redirects_to_login(call(RequestsState.cancel, state_of(RequestsState, token), "SR1"))
         assert state.choices == [] and state.step == "form"
     assert totals() == before
 
@@ -49,13 +50,13 @@ def test_another_customers_policy_sent_to_the_handler_is_refused_and_changes_not
         wang = session.exec(select(UserAccount).where(UserAccount.username == "wangjianguo")).one()
         his_policy = session.exec(select(Policy.policy_no).where(Policy.policyholder_id == wang.customer_id)).first()
     state = loaded("lixiulan", "take_loan", policy=his_policy)
-    ActionState.acknowledge_fraud_warning.fn(state, {"alone": "on"})  # she is 68: the guard first
+    call(ActionState.acknowledge_fraud_warning, state, {"alone": "on"})  # she is 68: the guard first
     assert his_policy not in {row["policy_no"] for row in state.choices}
-    ActionState.choose.fn(state, his_policy)  # not among her choices: ignored
+    call(ActionState.choose, state, his_policy)  # not among her choices: ignored
     assert state.selected_one != his_policy
     before = totals()
     state.selected_one = his_policy  # as if the browser had forged it
-    ActionState.review.fn(state, {"amount": "600", "term_months": "6"})
+    call(ActionState.review, state, {"amount": "600", "term_months": "6"})
     assert state.error_key == "error.policy_not_found" and state.step == "form"
     assert state.error_message == "找不到这张保单，或它不属于您。"
     assert totals() == before
@@ -72,7 +73,7 @@ def test_a_loan_through_the_handlers_then_a_repeated_confirm(demo_db):
     state = loaded("wangjianguo", "take_loan")
     assert state.selected_one and state.amount_default
     before = totals()
-    ActionState.review.fn(state, {"amount": "600", "term_months": "2"})
+    call(ActionState.review, state, {"amount": "600", "term_months": "2"})
     assert state.step == "review" and state.needs_password
     confirm(state, {"password": "wrong"})
     assert state.error_key == "error.step_up_wrong" and state.step == "review" and totals() == before
@@ -86,7 +87,7 @@ def test_a_loan_through_the_handlers_then_a_repeated_confirm(demo_db):
 
 def test_managers_are_sent_back_to_their_worklist(demo_db):
     state = state_of(ActionState, token_for("manager.bj1"), {"action": "take_loan"})
-    events = ActionState.load.fn(state)
+    events = call(ActionState.load, state)
     assert any("/clients" in str(getattr(e, "args", "")) for e in events)
     assert state.choices == []
 
@@ -95,22 +96,22 @@ def test_unknown_action_and_bad_arguments(demo_db):
     state = loaded("wangjianguo", "drop_tables")
     assert state.found is False and state.choices == []
     state = loaded("wangjianguo", "auto_renew")
-    ActionState.set_enable.fn(state, "maybe")
+    call(ActionState.set_enable, state, "maybe")
     assert state.enable in ("on", "off")
-    ActionState.set_health.fn(state, {"x": 1})
+    call(ActionState.set_health, state, {"x": 1})
     assert state.health == ""
-    ActionState.review.fn(state, "not a dict")
+    call(ActionState.review, state, "not a dict")
     assert state.step in ("form", "review")
 
 
 def test_malformed_form_data_gets_a_message(demo_db):
     state = loaded("wangjianguo", "take_loan")
-    ActionState.review.fn(state, {"amount": "600", "term_months": "1"})
+    call(ActionState.review, state, {"amount": "600", "term_months": "1"})
     confirm(state, ["not", "a", "dict"])  # no password in it: no step-up, so refused
     assert state.error_key == "error.step_up_required" and state.step == "review"
     profile = loaded("zhangwei", "update_profile")
     assert profile.step == "verify"
-    ActionState.verify_identity.fn(profile, None)
+    call(ActionState.verify_identity, profile, None)
     assert profile.error_key == "error.step_up_empty" and profile.step == "verify"
 
 
@@ -118,18 +119,18 @@ def navigate(state: ActionState, action: str) -> None:
     """The same tab (the same state) opens another action page."""
     headers = {"cookie": state.router.headers.cookie}  # the same tab keeps its connection
     state.router = RouterData.from_router_data({"pathname": "/", "asPath": "/", "query": {"action": action}, "headers": headers})
-    ActionState.load.fn(state)
+    call(ActionState.load, state)
 
 
 def test_a_password_checked_on_the_profile_page_does_not_pay_out_a_loan(demo_db):
     """The attack: verify on the profile page, open a loan, confirm with no password."""
     state = loaded("wangjianguo", "update_profile")
-    ActionState.verify_identity.fn(state, {"password": PASSWORD})
+    call(ActionState.verify_identity, state, {"password": PASSWORD})
     assert state.step == "form" and state.error_key == ""
     profile_check = state._grant
     navigate(state, "take_loan")
     assert state._grant is None  # dropped when the page loads another action
-    ActionState.review.fn(state, {"amount": "500", "term_months": "6"})
+    call(ActionState.review, state, {"amount": "500", "term_months": "6"})
     assert state.step == "review" and state.needs_password
     before = totals()
     confirm(state, {"password": ""})
@@ -147,8 +148,8 @@ def test_a_password_checked_on_the_profile_page_does_not_pay_out_a_loan(demo_db)
 
 def test_the_profile_check_serves_one_profile_change(demo_db):
     state = loaded("zhangwei", "update_profile")
-    ActionState.verify_identity.fn(state, {"password": PASSWORD})
-    ActionState.review.fn(state, {**state.profile, "phone": "13911112222"})
+    call(ActionState.verify_identity, state, {"password": PASSWORD})
+    call(ActionState.review, state, {**state.profile, "phone": "13911112222"})
     assert state.step == "review" and not state.needs_password  # checked before the form
     confirm(state, {})
     assert state.step == "done" and state.result["status"] == "completed"

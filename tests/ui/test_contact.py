@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from tests.async_run import call
 from portal.data.db import session_scope
 from portal.data.tables import CallbackRequest, ManagerAssignment, UserAccount
 from portal.domain.clock import utc_now
@@ -17,7 +18,7 @@ from tests.ui.test_state_handlers import demo_db, state_of, token_for  # noqa: F
 
 def contact_page(username: str) -> ContactState:
     state = state_of(ContactState, token_for(username))
-    ContactState.load.fn(state)
+    call(ContactState.load, state)
     return state
 
 
@@ -32,12 +33,12 @@ def test_a_call_back_in_an_open_slot_then_only_one_at_a_time(demo_db):
     state = contact_page("lixiulan")
     assert state.manager["tel"].startswith("tel:") and state.pending == {}
     assert state.day and state.slots
-    ContactState.request.fn(state, {})  # no time chosen
+    call(ContactState.request, state, {})  # no time chosen
     assert state.error_key == "error.callback_slot" and open_requests("lixiulan") == []
-    ContactState.choose_slot.fn(state, "0800")  # not a slot: ignored
+    call(ContactState.choose_slot, state, "0800")  # not a slot: ignored
     assert state.slot == ""
-    ContactState.choose_slot.fn(state, state.slots[-1]["code"])
-    ContactState.request.fn(state, {})
+    call(ContactState.choose_slot, state, state.slots[-1]["code"])
+    call(ContactState.request, state, {})
     assert state.done and state.pending["day"] == state.day
     (row,) = open_requests("lixiulan")
     assert row.slot_date.isoformat() == state.day and row.manager_id is not None
@@ -64,30 +65,30 @@ def test_the_manager_sees_the_call_back_of_an_assigned_client_only(demo_db):
                                                                       UserAccount.manager_id != manager_id)).first()
     if not open_requests("lixiulan"):
         state = contact_page("lixiulan")
-        ContactState.choose_slot.fn(state, state.slots[0]["code"])
-        ContactState.request.fn(state, {})
+        call(ContactState.choose_slot, state, state.slots[0]["code"])
+        call(ContactState.request, state, {})
     worklist = state_of(ClientListState, token_for(her_manager))
-    ClientListState.load.fn(worklist)
+    call(ClientListState.load, worklist)
     assert [row["callback"] for row in worklist.clients if row["callback"]], worklist.clients
     elsewhere = state_of(ClientListState, token_for(other_manager))
-    ClientListState.load.fn(elsewhere)
+    call(ClientListState.load, elsewhere)
     assert not any(row["callback"] for row in elsewhere.clients)
 
 
 def test_cancel_frees_the_customer_to_book_again(demo_db):
     state = contact_page("lixiulan")
     if not state.pending:
-        ContactState.choose_slot.fn(state, state.slots[0]["code"])
-        ContactState.request.fn(state, {})
-    ContactState.cancel.fn(state)
+        call(ContactState.choose_slot, state, state.slots[0]["code"])
+        call(ContactState.request, state, {})
+    call(ContactState.cancel, state)
     assert state.pending == {} and open_requests("lixiulan") == []
-    ContactState.choose_slot.fn(state, state.slots[0]["code"])
-    ContactState.request.fn(state, {})
+    call(ContactState.choose_slot, state, state.slots[0]["code"])
+    call(ContactState.request, state, {})
     assert state.pending and len(open_requests("lixiulan")) == 1
 
 
 def test_managers_and_visitors_cannot_use_the_page(demo_db):
     for token in ("", token_for("manager.bj1")):
         state = state_of(ContactState, token)
-        ContactState.load.fn(state)
+        call(ContactState.load, state)
         assert state.loaded is False and state.manager == {}

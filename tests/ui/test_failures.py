@@ -18,7 +18,7 @@ from portal.state import failures
 from portal.state.actions import ActionState
 from portal.state.portfolio import CategoryState, PolicyListState
 from portal.state.session import SessionState
-from tests.async_run import run_async
+from tests.async_run import call, run_async
 from tests.ui.test_action_handlers import confirm, loaded, totals
 from tests.ui.test_state_handlers import PASSWORD, demo_db, redirects_to_login, state_of, token_for  # noqa: F401
 
@@ -32,7 +32,7 @@ def fail_over(state, exc: Exception) -> str:
     (spec,) = failures.on_backend_error(exc)
     error_id = spec.args[0][1]._var_value if hasattr(spec.args[0][1], "_var_value") else str(spec.args[0][1])
     error_id = error_id.strip('"')
-    run_async(SessionState.show_failure.fn(session_of(state), error_id))
+    call(SessionState.show_failure, session_of(state), error_id)
     return error_id
 
 
@@ -55,7 +55,7 @@ def read_only_database():
 
 def test_the_database_turning_read_only_mid_loan(demo_db, caplog):
     state = loaded("wangjianguo", "take_loan")
-    ActionState.review.fn(state, {"amount": "800", "term_months": "3"})
+    call(ActionState.review, state, {"amount": "800", "term_months": "3"})
     assert state.step == "review"
     before = totals()
     with read_only_database(), pytest.raises(Exception) as raised:
@@ -77,7 +77,7 @@ def test_the_database_turning_read_only_mid_loan(demo_db, caplog):
 
 def test_after_the_database_recovers_the_same_confirm_lends_once(demo_db):
     state = loaded("wangjianguo", "take_loan")
-    ActionState.review.fn(state, {"amount": "700", "term_months": "2"})
+    call(ActionState.review, state, {"amount": "700", "term_months": "2"})
     before = totals()
     with read_only_database(), pytest.raises(Exception) as raised:
         confirm(state, {"password": PASSWORD})
@@ -92,7 +92,7 @@ def test_after_the_database_recovers_the_same_confirm_lends_once(demo_db):
 
 def test_an_unreachable_database_gives_the_message_not_a_crash(demo_db, monkeypatch):
     state = loaded("wangjianguo", "take_loan")
-    ActionState.review.fn(state, {"amount": "600", "term_months": "1"})
+    call(ActionState.review, state, {"amount": "600", "term_months": "1"})
     from sqlalchemy.exc import OperationalError
 
     def unreachable(*args, **kwargs):
@@ -108,14 +108,14 @@ def test_an_unreachable_database_gives_the_message_not_a_crash(demo_db, monkeypa
 def test_a_forged_error_id_is_not_shown(demo_db):
     state = state_of(SessionState)
     for forged in ("<img src=x onerror=alert(1)>", "123", 42, "ABCDEF1"):
-        run_async(SessionState.show_failure.fn(state, forged))
+        call(SessionState.show_failure, state, forged)
         assert state.failure_id == "" and state.failure_text == ""
 
 
 def test_bad_loan_terms_get_the_term_message(demo_db):
     for term in ("²", "9" * 5000, "٣", "０６", "0", "7", "-1", "1.5", ""):
         state = loaded("wangjianguo", "take_loan")
-        ActionState.review.fn(state, {"amount": "600", "term_months": term})
+        call(ActionState.review, state, {"amount": "600", "term_months": term})
         assert state.step == "form" and state.error_key == "error.loan_term", term
 
 
@@ -123,7 +123,7 @@ def test_managers_on_customer_pages_go_to_their_worklist(demo_db):
     token = token_for("manager.bj1")
     for cls, query in ((CategoryState, {"category": "loanable"}), (PolicyListState, {})):
         state = state_of(cls, token, query)
-        events = cls.load.fn(state)
+        events = call(cls.load, state)
         assert any("/clients" in str(getattr(e, "args", "")) for e in events), cls
         assert not redirects_to_login(events)
 
@@ -135,7 +135,7 @@ def test_a_database_locked_by_another_writer_gets_busy_and_recovers(demo_db):
     import sqlite3
 
     state = loaded("wangjianguo", "take_loan")
-    ActionState.review.fn(state, {"amount": "650", "term_months": "2"})
+    call(ActionState.review, state, {"amount": "650", "term_months": "2"})
     before = totals()
     engine = get_engine()
 
@@ -226,7 +226,7 @@ def test_the_server_killed_mid_confirm_leaves_nothing_half_written(demo_db, tmp_
         assert session.exec(select(ServiceRequest).where(ServiceRequest.idempotency_key == key)).first() is None
         assert verify_chain(session, wang.customer_id) == [] and verify_heads(session, wang.customer_id) == []
     # The customer confirms again: it goes through, once.
-    ActionState.review.fn(state, {"amount": "555", "term_months": "1"})
+    call(ActionState.review, state, {"amount": "555", "term_months": "1"})
     confirm(state, {"password": PASSWORD})
     assert state.step == "done"
     requests, loans, _history = (a - b for a, b in zip(totals(), before))

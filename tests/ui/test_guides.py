@@ -11,6 +11,7 @@ import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 
+from tests.async_run import call
 from portal.domain.guides import GUIDES
 from portal.i18n.catalog import CATALOG
 from portal.i18n.guides import EN, ZH
@@ -105,7 +106,7 @@ def state_for(guide_param):
 
 def test_a_known_guide_loads_without_login():
     state = state_for("take_loan")
-    GuideState.load.fn(state)
+    call(GuideState.load, state)
     assert state.loaded and state.found
     assert state.guide_id == "take_loan"
     assert len(state.steps) == 5
@@ -115,14 +116,14 @@ def test_a_known_guide_loads_without_login():
 
 def test_the_scam_guide_has_no_action_link():
     state = state_for("spot_scam")
-    GuideState.load.fn(state)
+    call(GuideState.load, state)
     assert state.found and state.action_href == "" and state.next_id == ""
 
 
 @pytest.mark.parametrize("bad", ["../../etc", "<script>alert(1)</script>", "<script>", "x" * 5000, "", None, "take_loan/../spot_scam", "TAKE_LOAN", "take_loan\x00"])
 def test_unknown_or_malicious_ids_are_refused_without_a_crash(bad):
     state = state_for(bad)
-    GuideState.load.fn(state)
+    call(GuideState.load, state)
     assert state.loaded is True
     assert state.found is False
     assert state.guide_id == "" and state.steps == [] and state.action_href == ""
@@ -131,8 +132,8 @@ def test_unknown_or_malicious_ids_are_refused_without_a_crash(bad):
 
 def test_a_bad_id_after_a_good_one_clears_the_page():
     state = state_for("pay_premium")
-    GuideState.load.fn(state)
+    call(GuideState.load, state)
     assert state.found
     state.router = state_for("../../etc").router
-    GuideState.load.fn(state)
+    call(GuideState.load, state)
     assert not state.found and state.steps == []

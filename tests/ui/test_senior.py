@@ -10,6 +10,7 @@ import json
 import reflex as rx
 from sqlmodel import select
 
+from tests.async_run import call
 from portal.data.db import session_scope
 from portal.data.tables import ServiceRequest, UserAccount
 from portal.domain.clock import today
@@ -26,7 +27,7 @@ from tests.ui.test_tab_reset import connect, substate
 def first_page(root, token: str) -> None:
     """A new login session's page: TabGuard rebinds the tab, then the page's load runs."""
     connect(root, token)
-    DashboardState.load.fn(substate(root, DashboardState))
+    call(DashboardState.load, substate(root, DashboardState))
 
 
 def account(username: str) -> UserAccount:
@@ -43,7 +44,7 @@ def test_a_seniors_first_login_switches_large_text_on_once_and_it_follows_the_ac
     assert session_state.large_text == "1" and session_state.large_text_notice is True
     assert account("lixiulan").large_text is True
     # She switches it off; a login from another browser (a fresh tab state) finds it off.
-    SessionState.toggle_large_text.fn(session_state)
+    call(SessionState.toggle_large_text, session_state)
     assert account("lixiulan").large_text is False
     other = rx.State(_reflex_internal_init=True)
     first_page(other, token_for("lixiulan"))
@@ -63,9 +64,9 @@ def test_the_loan_form_is_unreachable_until_the_warning_is_acknowledged(demo_db)
     state = loaded("lixiulan", "take_loan")
     assert state.fraud_guard and state.step == "warning" and state.watermark.count("*") >= 3
     before = totals()
-    ActionState.review.fn(state, {"amount": "600", "term_months": "3"})  # called straight away
+    call(ActionState.review, state, {"amount": "600", "term_months": "3"})  # called straight away
     assert state.step == "warning" and totals() == before
-    ActionState.acknowledge_fraud_warning.fn(state, {})  # without ticking "nobody is guiding me"
+    call(ActionState.acknowledge_fraud_warning, state, {})  # without ticking "nobody is guiding me"
     assert state.step == "warning" and state.error_key == "error.fraud_warning_required"
     # The service refuses too, whoever calls it: no acknowledgement, no review.
     with session_scope() as session:
@@ -75,9 +76,9 @@ def test_the_loan_form_is_unreachable_until_the_warning_is_acknowledged(demo_db)
         raise AssertionError("reviewed without the acknowledgement")
     except request_service.Rejected as rejected:
         assert rejected.code == "error.fraud_warning_required"
-    ActionState.acknowledge_fraud_warning.fn(state, {"alone": "on"})
+    call(ActionState.acknowledge_fraud_warning, state, {"alone": "on"})
     assert state.step == "form" and state.error_key == ""
-    ActionState.review.fn(state, {"amount": "600", "term_months": "3"})
+    call(ActionState.review, state, {"amount": "600", "term_months": "3"})
     assert state.step == "review"
     assert any(line["label"] == "review.fraud_ack" for line in state.review_lines)
     confirm(state, {"password": PASSWORD})
@@ -102,14 +103,14 @@ def test_younger_customers_are_not_guarded_unless_they_ask(demo_db):
 
 def test_a_payout_account_change_then_a_small_loan_is_held_a_day(demo_db):
     profile = loaded("lixiulan", "update_profile")
-    ActionState.verify_identity.fn(profile, {"password": PASSWORD})
-    ActionState.review.fn(profile, {"phone": "", "address": "", "payout_bank": "中国工商银行", "payout_account": "6222020200112233445"})
+    call(ActionState.verify_identity, profile, {"password": PASSWORD})
+    call(ActionState.review, profile, {"phone": "", "address": "", "payout_bank": "中国工商银行", "payout_account": "6222020200112233445"})
     assert profile.step == "review", profile.error_key
     confirm(profile, {"password": PASSWORD})
     assert profile.step == "done"
     loan = loaded("lixiulan", "take_loan")
-    ActionState.acknowledge_fraud_warning.fn(loan, {"alone": "on"})
-    ActionState.review.fn(loan, {"amount": "800", "term_months": "1"})
+    call(ActionState.acknowledge_fraud_warning, loan, {"alone": "on"})
+    call(ActionState.review, loan, {"amount": "800", "term_months": "1"})
     assert any(line["value_key"] == "review.account_change_hold" for line in loan.review_lines)
     confirm(loan, {"password": PASSWORD})
     assert loan.result["status"] == "under_review" and loan.result["release_on"]
@@ -117,19 +118,19 @@ def test_a_payout_account_change_then_a_small_loan_is_held_a_day(demo_db):
 
 def test_a_younger_customer_turns_the_guard_on_in_my_details_after_the_password(demo_db):
     profile = loaded("zhangwei", "update_profile")
-    ActionState.toggle_guard_opt_in.fn(profile)  # before the password check: nothing
+    call(ActionState.toggle_guard_opt_in, profile)  # before the password check: nothing
     assert account("zhangwei").fraud_guard is False
-    ActionState.verify_identity.fn(profile, {"password": PASSWORD})
+    call(ActionState.verify_identity, profile, {"password": PASSWORD})
     assert profile.step == "form" and profile.guard_opt_in is False and profile.guard_forced is False
-    ActionState.toggle_guard_opt_in.fn(profile)
+    call(ActionState.toggle_guard_opt_in, profile)
     assert account("zhangwei").fraud_guard is True
     assert loaded("zhangwei", "take_loan").step == "warning"
-    ActionState.toggle_guard_opt_in.fn(profile)
+    call(ActionState.toggle_guard_opt_in, profile)
     assert account("zhangwei").fraud_guard is False
     senior = loaded("lixiulan", "update_profile")
-    ActionState.verify_identity.fn(senior, {"password": PASSWORD})
+    call(ActionState.verify_identity, senior, {"password": PASSWORD})
     assert senior.guard_forced
-    ActionState.toggle_guard_opt_in.fn(senior)  # always on at 60+: cannot be switched off
+    call(ActionState.toggle_guard_opt_in, senior)  # always on at 60+: cannot be switched off
     assert loaded("lixiulan", "take_loan").step == "warning"
 
 
@@ -144,17 +145,17 @@ def test_large_text_offers_amounts_to_pick_and_only_those():
 def test_a_picked_amount_goes_into_the_field_and_a_forged_one_does_not(demo_db):
     state = loaded("wangjianguo", "take_loan")
     assert state.amount_picks and state.amount_picks[0]["value"] == "1000.00"
-    ActionState.pick_amount.fn(state, "1000.00")
+    call(ActionState.pick_amount, state, "1000.00")
     assert state.amount_default == "1000.00"
-    ActionState.pick_amount.fn(state, "999999999.00")
+    call(ActionState.pick_amount, state, "999999999.00")
     assert state.amount_default == "1000.00"
 
 
 def test_the_loan_term_picked_with_the_buttons_is_used_when_the_form_has_none(demo_db):
     state = loaded("wangjianguo", "take_loan")
-    ActionState.choose_term.fn(state, "3")
-    ActionState.choose_term.fn(state, "9")  # not a term: ignored
+    call(ActionState.choose_term, state, "3")
+    call(ActionState.choose_term, state, "9")  # not a term: ignored
     # The large-text form sends no term field (the list box is not on the page: null).
-    ActionState.review.fn(state, {"amount": "700", "term_months": None})
+    call(ActionState.review, state, {"amount": "700", "term_months": None})
     assert state.step == "review"
     assert any(line["label"] == "review.term_months" and line["value"] == "3" for line in state.review_lines)

@@ -10,6 +10,7 @@ import reflex as rx
 from reflex.istate.data import RouterData
 from sqlmodel import SQLModel, select
 
+from tests.async_run import call
 from portal.data.db import get_engine, session_scope
 from portal.data.demo import build_demo
 from portal.data.tables import Policy, UserAccount
@@ -57,8 +58,14 @@ def token_for(username: str) -> str:
         return auth.login(session, username, PASSWORD).token
 
 
+def _flat(events):
+    for event in events or []:
+        yield from (_flat(event) if isinstance(event, list) else [event])
+
+
 def redirects_to_login(events) -> bool:
-    return any("/login" in str(getattr(e, "args", "")) for e in (events or []))
+    """What a handler returned, or (a handler that yields) the list of what it yielded."""
+    return any("/login" in str(getattr(e, "args", "")) for e in _flat(events))
 
 
 @pytest.mark.parametrize("token", ["", "forged.token.value"])
@@ -74,7 +81,7 @@ def redirects_to_login(events) -> bool:
 )
 def test_load_handlers_refuse_callers_without_a_valid_session(demo_db, cls, query, token):
     state = state_of(cls, token, query)
-    events = cls.load.fn(state)
+    events = call(cls.load, state)
     assert redirects_to_login(events)
     assert state.loaded is False
     assert state.notice_key == "auth.expired"
@@ -82,8 +89,8 @@ def test_load_handlers_refuse_callers_without_a_valid_session(demo_db, cls, quer
 
 def test_filter_handlers_refuse_callers_without_a_valid_session(demo_db):
     state = state_of(PolicyListState, "")
-    assert redirects_to_login(PolicyListState.set_line_filter.fn(state, "life"))
-    assert redirects_to_login(PolicyListState.set_status_filter.fn(state, "in_force"))
+    assert redirects_to_login(call(PolicyListState.set_line_filter, state, "life"))
+    assert redirects_to_login(call(PolicyListState.set_status_filter, state, "in_force"))
     assert state.rows == []
 
 
@@ -92,7 +99,7 @@ def test_revoked_token_is_refused_by_handlers(demo_db):
     with session_scope() as session:
         auth.logout(session, token)
     state = state_of(DashboardState, token)
-    assert redirects_to_login(DashboardState.load.fn(state))
+    assert redirects_to_login(call(DashboardState.load, state))
     assert state.figures == {}
 
 
@@ -101,40 +108,40 @@ def test_policy_handler_hides_another_customers_policy(demo_db):
         wang = session.exec(select(UserAccount).where(UserAccount.username == "wangjianguo")).one()
         his_policy = session.exec(select(Policy.policy_no).where(Policy.policyholder_id == wang.customer_id)).first()
     state = state_of(PolicyState, token_for("lixiulan"), {"policy_no": his_policy})
-    PolicyState.load.fn(state)
+    call(PolicyState.load, state)
     assert state.loaded and state.found is False
     assert state.fields == {} and state.installments == [] and state.history == []
     own = state_of(PolicyState, token_for("wangjianguo"), {"policy_no": his_policy})
-    PolicyState.load.fn(own)
+    call(PolicyState.load, own)
     assert own.found and own.fields["policy_no"] == his_policy
 
 
 def test_bad_url_arguments_get_a_message_not_a_crash(demo_db):
     token = token_for("wangjianguo")
     category = state_of(CategoryState, token, {"category": "../../etc/passwd"})
-    CategoryState.load.fn(category)
+    call(CategoryState.load, category)
     assert category.not_found and category.rows == []
     policies = state_of(PolicyListState, token, {"status": "bogus", "line": 42, "reminder": "<script>"})
-    PolicyListState.load.fn(policies)
+    call(PolicyListState.load, policies)
     assert (policies.status_filter, policies.line_filter, policies.reminder_filter) == ("all", "all", "")
-    assert len(policies.rows) == 157
+    assert policies.total == 157 and len(policies.rows) == 20
     policy = state_of(PolicyState, token, {"policy_no": "x" * 5000})
-    PolicyState.load.fn(policy)
+    call(PolicyState.load, policy)
     assert policy.found is False
 
 
 def test_filter_handlers_reject_values_outside_the_choices(demo_db):
     state = state_of(PolicyListState, token_for("wangjianguo"), {})
-    PolicyListState.load.fn(state)
-    PolicyListState.set_status_filter.fn(state, "'; DROP TABLE policy; --")
-    assert state.status_filter == "all" and len(state.rows) == 157
-    PolicyListState.set_line_filter.fn(state, ["life", "property"])
+    call(PolicyListState.load, state)
+    call(PolicyListState.set_status_filter, state, "'; DROP TABLE policy; --")
+    assert state.status_filter == "all" and state.total == 157
+    call(PolicyListState.set_line_filter, state, ["life", "property"])
     assert state.line_filter == "all"
 
 
 def test_customers_cannot_load_the_manager_worklist(demo_db):
     state = state_of(ClientListState, token_for("zhangwei"))
-    ClientListState.load.fn(state)
+    call(ClientListState.load, state)
     assert state.clients == [] and state.loaded is False
 
 
@@ -148,7 +155,7 @@ def test_login_page_shows_only_known_messages_from_its_url(demo_db):
         ({"notice": "admin"}, "", "", ""),
     ):
         state = state_of(LoginState, query=query)
-        LoginState.on_load.fn(state)
+        call(LoginState.on_load, state)
         assert (state.error_key, state.notice_key, state.wait) == (error, notice, wait), query
 
 
@@ -156,5 +163,49 @@ def test_a_session_the_tab_was_not_bound_to_is_not_served(demo_db):
     # TabGuard rebinds (and resets) before every event; a handler reached without that
     # (the tab still bound to someone else) serves nothing.
     state = state_of(DashboardState, token_for("wangjianguo"), bind=False)
-    assert redirects_to_login(DashboardState.load.fn(state))
+    assert redirects_to_login(call(DashboardState.load, state))
     assert state.figures == {}
+
+
+def _customer_id(username: str) -> int:
+    with session_scope() as session:
+        return session.exec(select(UserAccount.customer_id).where(UserAccount.username == username)).one()
+
+
+def test_the_policy_list_holds_one_page_and_every_page_together_is_the_query(demo_db):
+    """Paged in the state, not in the browser: 20 rows at a time, and walking every page
+    (forward, then one back) gives each of the customer's matching policies exactly once,
+    as SQL counts them."""
+    cid = _customer_id("wangjianguo")
+    with session_scope() as session:
+        expected = set(session.exec(select(Policy.policy_no).where(Policy.policyholder_id == cid, Policy.line == "life")).all())
+    state = state_of(PolicyListState, token_for("wangjianguo"), {"line": "life"})
+    call(PolicyListState.load, state)
+    assert state.total == len(expected) and state.page_count == -(-len(expected) // 20)
+    seen = []
+    for number in range(state.page_count):
+        assert state.page == number and len(state.rows) <= 20
+        seen += [row["policy_no"] for row in state.rows]
+        call(PolicyListState.next_page, state)
+    assert state.page == state.page_count - 1  # stays on the last page
+    assert len(seen) == len(set(seen)) and set(seen) == expected
+    call(PolicyListState.previous_page, state)
+    assert state.page == state.page_count - 2
+    call(PolicyListState.set_status_filter, state, "matured")  # a new filter starts at page one
+    assert state.page == 0
+
+
+def test_category_pages_are_re_read_and_add_up_to_the_figure(demo_db):
+    """The loanable figure is the sum of its rows over every page (checked in fen)."""
+    state = state_of(CategoryState, token_for("wangjianguo"), {"category": "loanable"})
+    call(CategoryState.load, state)
+    fen = lambda text: int(text.replace("¥", "").replace(",", "").replace(".", ""))
+    amounts, numbers = [], set()
+    for _ in range(state.page_count):
+        assert len(state.rows) <= 20
+        amounts += [fen(row["amount"]) for row in state.rows]
+        numbers.add(state.page)
+        call(CategoryState.next_page, state)
+    assert numbers == set(range(state.page_count)) and state.page_count > 1
+    assert sum(amounts) == fen(state.figure_value)
+    assert len(amounts) == int(state.figure_count)

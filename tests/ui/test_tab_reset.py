@@ -16,7 +16,7 @@ from portal.services import auth
 from portal.state.actions import ActionState
 from portal.state.portfolio import CategoryState, DashboardState, PolicyListState, PolicyState
 from portal.state.session import SessionState, TabGuard, page_state_classes
-from tests.async_run import run_async
+from tests.async_run import call, run_async
 from tests.ui.test_state_handlers import demo_db, state_of, token_for  # noqa: F401
 
 
@@ -54,16 +54,16 @@ def wang_secrets() -> list[str]:
 def fill_as_wang(root, token: str) -> None:
     connect(root, token)
     for cls in (DashboardState, PolicyListState):
-        cls.load.fn(substate(root, cls))
+        call(cls.load, substate(root, cls))
     category = substate(root, CategoryState)
     category.router = RouterData.from_router_data({**_router(token), "query": {"category": "loanable"}})
-    CategoryState.load.fn(category)
+    call(CategoryState.load, category)
     action = substate(root, ActionState)
     action.router = RouterData.from_router_data({**_router(token), "query": {"action": "update_profile"}})
-    ActionState.load.fn(action)
+    call(ActionState.load, action)
     # He verifies his password on 我的资料: his full details are now in the tab's state.
-    ActionState.verify_identity.fn(action, {"password": "Portal@2026"})
-    assert action.profile["phone"] and len(substate(root, PolicyListState).rows) == 157
+    call(ActionState.verify_identity, action, {"password": "Portal@2026"})
+    assert action.profile["phone"] and substate(root, PolicyListState).total == 157
 
 
 def _router(token: str) -> dict:
@@ -86,7 +86,7 @@ def test_the_next_customer_on_the_tab_gets_nothing_of_the_previous_one(demo_db):
         assert secret not in sent, secret
     assert substate(root, PolicyListState).rows == [] and substate(root, ActionState).profile == {}
     assert substate(root, ActionState)._grant is None
-    DashboardState.load.fn(substate(root, DashboardState))
+    call(DashboardState.load, substate(root, DashboardState))
     assert substate(root, DashboardState).customer_name == "张伟"
 
 
