@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlencode
 
@@ -188,8 +189,8 @@ class PortalEdge:
             await self.app(scope, receive, send)
             return
 
-        send = _with_security_headers(send)
         path, method = scope.get("path", ""), scope.get("method", "GET")
+        send = _with_security_headers(send, path)
         if path == "/auth/login":
             await self._login(scope, receive, send) if method == "POST" else await _redirect(send, "/login")
             return
@@ -260,10 +261,28 @@ def _is_protected(path: str) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in PROTECTED_PREFIXES)
 
 
-def _with_security_headers(send):
+# The build's own output under /assets/ carries a content hash in every file name
+# (``index-CQBdspuJ.js``): a changed file gets a new name, so the old one may be kept for
+# a year without asking again. Everything else (pages, portal.css, the guide pictures)
+# is revalidated on each use (ETag / Last-Modified), so a new release shows at once.
+HASHED_ASSET = re.compile(r"^/assets/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$")
+IMMUTABLE = b"public, max-age=31536000, immutable"
+REVALIDATE = b"no-cache"
+
+
+def cache_policy(path: str, status: int) -> bytes | None:
+    """The Cache-Control for a response the app made without one (None: leave it)."""
+    if status in (200, 304) and HASHED_ASSET.match(path):
+        return IMMUTABLE
+    return REVALIDATE
+
+
+def _with_security_headers(send, path: str = ""):
     async def wrapped(message):
         if message["type"] == "http.response.start":
             headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SET_HERE]
+            if not any(k.lower() == b"cache-control" for k, _ in headers):
+                headers.append((b"cache-control", cache_policy(path, message.get("status", 200))))
             message = {**message, "headers": [*headers, *SECURITY_HEADERS]}
         await send(message)
 

@@ -87,6 +87,19 @@ def test_every_response_forbids_framing_and_sniffing():
         assert headers["referrer-policy"], path
 
 
+def test_hashed_build_files_are_cached_for_a_year_and_the_rest_revalidated():
+    html = urllib.request.urlopen(BASE_URL + "/login/").read().decode()
+    hashed = sorted(set(re.findall(r'/assets/[^"\'/?#]+-[A-Za-z0-9_-]{8}\.(?:js|css)', html)))
+    assert hashed, "the login page loads the build's hashed scripts"
+    for path in hashed[:5]:
+        response = urllib.request.urlopen(BASE_URL + path)
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable", path
+    for path in ("/login/", "/portal.css", "/fraud-guard.js"):
+        response = urllib.request.urlopen(BASE_URL + path)
+        assert response.headers["cache-control"] == "no-cache", path
+        assert response.headers["etag"] or response.headers["last-modified"], path
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
