@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from portal.data import tables as t
@@ -47,11 +47,18 @@ HISTORY_KINDS = _members(r.HistoryKind)
 
 
 def load_customer_picture(
-    session: Session, customer_id: int, only_policy_id: int | None = None, *, records: bool = True
+    session: Session,
+    customer_id: int,
+    only_policy_id: int | None = None,
+    *,
+    records: bool = True,
+    history: bool = True,
 ) -> r.CustomerPicture:
     """The customer's picture; with ``only_policy_id``, just that policy's records (the
     policy page reads one policy, not the customer's whole book); with ``records=False``,
-    the policies alone (one statement: the policy list needs no more)."""
+    the policies alone (one statement: the policy list needs no more); with
+    ``history=False``, the history counted, not read (a long-standing customer has
+    thousands of events, and only the history page lists them)."""
     # Core execution on the session's connection: plain tuples, no ORM loading machinery.
     run = session.connection().execute
     mine = t.Policy.policyholder_id == customer_id
@@ -179,21 +186,33 @@ def load_customer_picture(
         .order_by(t.AccountMovement.occurred_on, t.AccountMovement.id)
     ).all()
 
-    history_rows = run(
-        select(
-            t.HistoryEvent.id,
-            t.HistoryEvent.policy_id,
-            t.HistoryEvent.occurred_at,
-            t.HistoryEvent.kind,
-            t.HistoryEvent.amount_fen,
-            t.HistoryEvent.note,
-        )
-        .where(
-            t.HistoryEvent.customer_id == customer_id,
-            *([t.HistoryEvent.policy_id == only_policy_id] if only_policy_id is not None else []),
-        )
-        .order_by(t.HistoryEvent.occurred_at, t.HistoryEvent.id)
-    ).all()
+    if not history:
+        history_rows = ()
+        history_count = run(
+            select(func.count())
+            .select_from(t.HistoryEvent)
+            .where(
+                t.HistoryEvent.customer_id == customer_id,
+                *([t.HistoryEvent.policy_id == only_policy_id] if only_policy_id is not None else []),
+            )
+        ).scalar_one()
+    else:
+        history_count = None
+        history_rows = run(
+            select(
+                t.HistoryEvent.id,
+                t.HistoryEvent.policy_id,
+                t.HistoryEvent.occurred_at,
+                t.HistoryEvent.kind,
+                t.HistoryEvent.amount_fen,
+                t.HistoryEvent.note,
+            )
+            .where(
+                t.HistoryEvent.customer_id == customer_id,
+                *([t.HistoryEvent.policy_id == only_policy_id] if only_policy_id is not None else []),
+            )
+            .order_by(t.HistoryEvent.occurred_at, t.HistoryEvent.id)
+        ).all()
 
     coverages: dict[int, list[r.Coverage]] = defaultdict(list)
     for policy_id, responsibility, amount_fen in coverage_rows:
@@ -282,6 +301,7 @@ def load_customer_picture(
         loans=loans,
         accounts=accounts,
         history=history,
+        history_count=history_count,
     )
 
 

@@ -197,3 +197,6 @@ class CustomerPicture:
     loans: tuple[Loan, ...] = ()
     accounts: tuple[UniversalAccount, ...] = ()
     history: tuple[HistoryEvent, ...] = ()
+    # Set when the history was counted instead of read (a page that shows only the
+    # count): the history figure is then this count, with no lines.
+    history_count: int | None = None

@@ -192,6 +192,8 @@ def _overview(picture: CustomerPicture) -> CategoryFigure:
 
 
 def _history(picture: CustomerPicture, ix: _Index) -> CategoryFigure:
+    if picture.history_count is not None:
+        return CategoryFigure(category=Category.HISTORY, amount=None, count=picture.history_count, lines=())
     def policy_no(policy_id: int | None) -> str:
         policy = ix.policies.get(policy_id) if policy_id is not None else None
         return policy.policy_no if policy else ""

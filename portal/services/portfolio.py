@@ -64,11 +64,12 @@ class Dashboard:
 
 
 def load_dashboard(
-    session: Session, principal: Principal | None, today: date, customer_id: int | None = None
+    session: Session, principal: Principal | None, today: date, customer_id: int | None = None, *, history: bool = False
 ) -> Dashboard:
+    """The eleven figures; the history is counted, not read, unless ``history`` (its own page)."""
     customer_id = authorize_customer(session, principal, customer_id)
     customer = session.get(Customer, customer_id)
-    picture = load_customer_picture(session, customer_id)
+    picture = load_customer_picture(session, customer_id, history=history)
     return Dashboard(
         customer_name=customer.name,
         id_number_masked=mask_id_number(customer.id_number),
@@ -81,7 +82,7 @@ def load_dashboard(
 def load_category(
     session: Session, principal: Principal | None, category: Category, today: date
 ) -> tuple[Dashboard, CategoryFigure]:
-    dashboard = load_dashboard(session, principal, today)
+    dashboard = load_dashboard(session, principal, today, history=category is Category.HISTORY)
     return dashboard, dashboard.rollup.figure(category)
 
 
@@ -118,7 +119,7 @@ def list_policies(
     customer_id = authorize_customer(session, principal, None)
     only_ids = None
     if reminder:
-        rollup = roll_up(load_customer_picture(session, customer_id), today)
+        rollup = roll_up(load_customer_picture(session, customer_id, history=False), today)
         only_ids = next((set(r.policy_ids) for r in rollup.reminders if r.kind.value == reminder), set())
     policies = load_customer_picture(session, customer_id, records=False).policies
     return page_of(filter_policies(policies, line, status, only_ids), page, size)
@@ -221,7 +222,7 @@ def load_manager_clients(
     ).all()
     summaries = []
     for customer in rows:
-        rollup = roll_up(load_customer_picture(session, customer.id), today)
+        rollup = roll_up(load_customer_picture(session, customer.id, history=False), today)
         summaries.append(
             ClientSummary(
                 customer_id=customer.id,

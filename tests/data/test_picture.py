@@ -154,3 +154,37 @@ def test_load_policy_owner(db):
         policy_no = session.execute(text("SELECT policy_no FROM policy WHERE policyholder_id = :c LIMIT 1"), {"c": loyal}).scalar()
         assert load_policy_owner(session, policy_no) == loyal
         assert load_policy_owner(session, "NO-SUCH-POLICY") is None
+
+
+def test_a_counted_history_gives_the_same_figures_as_a_read_one(db):
+    """Pages that show only the history's count read no history rows: the count equals
+    SQL's, and every other figure of the roll-up is unchanged."""
+    from portal.domain.categories import Category
+    from portal.domain.rollup import roll_up
+
+    engine, counter, loyal, *_ = db
+    with Session(engine) as session:
+        expected = session.execute(text("SELECT COUNT(*) FROM history_event WHERE customer_id = :c"), {"c": loyal}).scalar_one()
+        before = counter.count
+        counted = load_customer_picture(session, loyal, history=False)
+        assert counter.count - before == 9  # the count replaces the read: still fixed
+        read = load_customer_picture(session, loyal)
+    assert expected > 1000 and counted.history == () and counted.history_count == expected
+    full, light = roll_up(read, TODAY), roll_up(counted, TODAY)
+    assert light.figure(Category.HISTORY).count == expected == full.figure(Category.HISTORY).count
+    for category in Category:
+        if category is not Category.HISTORY:
+            assert light.figure(category) == full.figure(category), category
+
+
+def test_one_policys_picture_holds_only_that_policys_records(db):
+    engine, _, loyal, *_ = db
+    with Session(engine) as session:
+        policy_id, count = session.execute(text(
+            "SELECT policy_id, COUNT(*) FROM history_event WHERE customer_id = :c AND policy_id IS NOT NULL "
+            "GROUP BY policy_id ORDER BY COUNT(*) DESC LIMIT 1"), {"c": loyal}).one()
+        installments = session.execute(text("SELECT COUNT(*) FROM premium_installment WHERE policy_id = :p"), {"p": policy_id}).scalar_one()
+        one = load_customer_picture(session, loyal, only_policy_id=policy_id)
+    assert [p.policy_id for p in one.policies] == [policy_id]
+    assert len(one.history) == count and {e.policy_id for e in one.history} == {policy_id}
+    assert len(one.installments) == installments and all(i.policy_id == policy_id for i in one.installments)

@@ -419,3 +419,31 @@ def test_another_customers_policy_in_the_url_offers_nothing(page, db):
     expect(page.locator("#action-intro")).to_be_visible()
     assert others not in page.content()
     assert re.search(r"/act/take_loan", page.url)
+
+
+def test_back_on_the_dashboard_after_an_action_the_old_money_never_shows(page, db):
+    """Returning by the done page's link (a client-side navigation, the case where the
+    old figures used to show for 240-350 ms): every text the figure ever shows is
+    recorded, and the figure from before the payment is not among them."""
+    cid = customer_id(db, LOYAL)
+    sign_in(page, LOYAL)
+    paid_before = page.locator("#card-premiums_paid .figure-value").inner_text().strip()
+    page.locator("#act-premium_due").click()
+    expect(page.locator("#choice-table")).to_be_visible()
+    review_then_confirm(page)
+    page.evaluate(
+        """() => {
+            window.__seen = [];
+            const note = () => {
+                const figure = document.querySelector('#card-premiums_paid .figure-value');
+                if (figure) window.__seen.push(figure.textContent.trim());
+            };
+            new MutationObserver(note).observe(document.body, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+    page.locator("#done-dashboard").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    expect(page.locator("#card-premiums_paid .figure-value")).to_be_visible()
+    expect_dashboard_matches_database(page, db, cid)
+    seen = page.evaluate("window.__seen")
+    assert seen and paid_before not in seen, seen

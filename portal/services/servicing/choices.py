@@ -44,7 +44,7 @@ def _payable(policy, picture, today: date) -> bool:
 
 def choices(session: Session, principal: Principal | None, kind: ActionKind, today: date) -> list[Choice]:
     customer_id = acting_customer(principal)
-    picture = load_customer_picture(session, customer_id)
+    picture = load_customer_picture(session, customer_id, history=False)
     rollup = roll_up(picture, today)
     lines = lambda category: rollup.figure(category).lines  # noqa: E731
     if kind is ActionKind.PAY_PREMIUM:

@@ -25,7 +25,7 @@ from portal.services.servicing.core import ActionKind, RequestStatus
 
 
 def picture(session: Session, customer_id: int) -> CustomerPicture:
-    return load_customer_picture(session, customer_id)
+    return load_customer_picture(session, customer_id, history=False)
 
 
 def own_policy(pic: CustomerPicture, policy_no) -> Policy:
