@@ -87,7 +87,7 @@ class Household:
 class ScaleResult:
     customers: int
     policies: int
-    customer_ids: tuple[int, ...]
+    customer_ids: range  # consecutive: the ids are assigned in order (a range stays small)
 
 
 # -- small helpers ------------------------------------------------------------------------
@@ -462,32 +462,42 @@ def generate(
     today: date | None = None,
     cities: tuple[str, ...] = CITIES,
     rng_name: str = "scale",
-    flush_every: int = 2000,
+    flush_every: int = 1000,
 ) -> ScaleResult:
-    """Add ``customers`` households with their policies, managers assigned round-robin."""
+    """Add ``customers`` households with their policies, managers assigned round-robin.
+
+    Written in chunks of ``flush_every`` customers, so memory does not grow with the
+    count; on PostgreSQL each chunk is COPYed by a writer thread while the next one is
+    generated (``Dataset(write_behind=True)``). Everything stays in the session's
+    transaction: the caller commits."""
     from portal.domain.clock import today as clock_today
 
     today = today or clock_today()
     ensure_products(session)
     robin = ManagerRoundRobin(session, ensure_managers(session, cities))
     rng = random.Random(f"{rng_name}-{seed}")
-    ds = Dataset(session)
-    ids: list[int] = []
+    # SQLite gains nothing from a writer thread (it runs in this process).
+    ds = Dataset(session, write_behind=session.get_bind().dialect.name == "postgresql")
+    first_id: int | None = None
     policies = 0
-    for index in range(customers):
-        city = rng.choice(cities)
-        household = add_household(ds, rng, city, today)
-        ids.append(household.customer_id)
-        count = policies_per_customer if isinstance(policies_per_customer, int) else rng.randint(*policies_per_customer)
-        for _ in range(count):
-            add_policy(ds, rng, household, today)
-        policies += count
-        ds.add(t.ManagerAssignment, manager_id=robin.assign(city), customer_id=household.customer_id,
-               assigned_on=today - timedelta(days=rng.randint(0, 720)))
-        if (index + 1) % flush_every == 0:
-            ds.flush()
-    ds.flush()
-    return ScaleResult(customers, policies, tuple(ids))
+    try:
+        for index in range(customers):
+            city = rng.choice(cities)
+            household = add_household(ds, rng, city, today)
+            first_id = household.customer_id if first_id is None else first_id
+            count = policies_per_customer if isinstance(policies_per_customer, int) else rng.randint(*policies_per_customer)
+            for _ in range(count):
+                add_policy(ds, rng, household, today)
+            policies += count
+            ds.add(t.ManagerAssignment, manager_id=robin.assign(city), customer_id=household.customer_id,
+                   assigned_on=today - timedelta(days=rng.randint(0, 720)))
+            if (index + 1) % flush_every == 0:
+                ds.flush()
+        ds.flush()
+    finally:
+        ds.close()
+    first = first_id if first_id is not None else 0
+    return ScaleResult(customers, policies, range(first, first + customers))
 
 
 def main(argv: list[str] | None = None) -> int:
