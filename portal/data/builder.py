@@ -124,6 +124,7 @@ class Dataset:
         self.session = session
         self._writer = WriteBehind() if write_behind else None
         self._ids = next_ids(session, TABLES)
+        self._first_ids = dict(self._ids)
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self._events: dict[int, list[tuple[datetime, int, dict]]] = defaultdict(list)
         self._event_seq = 0
@@ -326,7 +327,7 @@ class Dataset:
         heads = []
         for customer_id in sorted(self._events):
             # A customer's chain runs in time order, like a real append-only log would.
-            events = sorted(self._events[customer_id], key=lambda e: (e[0], e[1]))
+            events = sorted(self._events[customer_id])  # by (time, sequence): sequences are unique
             for _, _, fields in events:
                 out.append(writer.row(**fields))
             if customer_id in self._new_customers:
@@ -356,8 +357,18 @@ class Dataset:
         else:
             self._writer.submit(write)
 
-    def close(self) -> None:
-        """Wait for rows still being written (``write_behind``); the session is free again."""
+    def loaded_keys(self) -> dict[str, tuple[str, int, int]]:
+        """Table name -> (key column, first key, key after the last) of the rows added."""
+        loaded = {
+            name: ("id", first, self._ids[name]) for name, first in self._first_ids.items() if self._ids[name] > first
+        }
+        if t.Customer.__tablename__ in loaded:  # a head for each new customer
+            loaded[t.HistoryHead.__tablename__] = ("customer_id", *loaded[t.Customer.__tablename__][1:])
+        return loaded
+
+    def close(self, raise_errors: bool = True) -> None:
+        """Wait for rows still being written (``write_behind``); the session is free again.
+        A write that failed is raised here (unless closing after another failure)."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
-            writer.close()
+            writer.close(raise_errors)

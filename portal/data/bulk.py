@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 
 from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
 
 CHUNK_ROWS = 5_000
@@ -179,7 +180,88 @@ class WriteBehind:
         self._jobs.join()
         self._raise()
 
-    def close(self) -> None:
+    def close(self, raise_errors: bool = True) -> None:
         self._jobs.put(None)
         self._thread.join()
-        self._raise()
+        if raise_errors:
+            self._raise()
+
+
+class BrokenReference(RuntimeError):
+    """Loaded rows point at rows that do not exist (what a foreign key would refuse)."""
+
+
+class ReferenceCheck:
+    """Foreign keys checked once per load, set-based, instead of row by row (PostgreSQL).
+
+    Row by row, each inserted row fires a trigger per foreign key that looks up and locks
+    the row it points at: more than half the server's work in a bulk load. ``begin``
+    switches those triggers off for this transaction (``session_replication_role =
+    replica``, as ``pg_restore --disable-triggers`` does; it needs a superuser or ``GRANT
+    SET ON PARAMETER session_replication_role``, and returns None without it, leaving
+    the row-by-row checks on). ``finish`` then checks every foreign key of the loaded id
+    ranges with one anti-join each, takes the ``FOR KEY SHARE`` locks on the older rows
+    they point at that the triggers would have taken, and switches the triggers back on.
+    A broken reference raises ``BrokenReference``: the load fails as a trigger would have
+    made it fail, and the caller rolls back. Primary keys, unique and check constraints
+    are indexes and checks, not triggers: they stay on throughout."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    @classmethod
+    def begin(cls, session: Session) -> "ReferenceCheck | None":
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        try:
+            with session.begin_nested():  # a refused SET is undone with its savepoint
+                session.execute(text("SET LOCAL session_replication_role = replica"))
+        except DBAPIError:
+            return None
+        return cls(session)
+
+    def finish(self, loaded: dict[str, tuple[str, int, int]]) -> None:
+        """``loaded``: table name -> (key column, first key, key after the last) of the
+        rows this load wrote."""
+        tables = SQLModel.metadata.tables
+        broken = []
+        run = self.session.execute
+        for name, (key, low, high) in loaded.items():
+            child = tables[name]
+            for fk in child.foreign_keys:
+                parent, column, target = fk.column.table, fk.parent.name, fk.column.name
+                in_range = f"c.{key} >= :low AND c.{key} < :high AND c.{column} IS NOT NULL"
+                bounds = {"low": low, "high": high}
+                missing, example = run(
+                    text(
+                        f"SELECT COUNT(*), MIN(c.{key}) FROM {name} c WHERE {in_range} AND NOT EXISTS "
+                        f"(SELECT 1 FROM {parent.name} p WHERE p.{target} = c.{column})"
+                    ),
+                    bounds,
+                ).one()
+                if missing:
+                    broken.append(f"{name}.{column} -> {parent.name}.{target}: {missing} row(s), e.g. {key} {example}")
+                elif parent.name not in loaded:  # older rows: keep them from being deleted
+                    run(
+                        text(
+                            f"SELECT 1 FROM {parent.name} p WHERE p.{target} IN "
+                            f"(SELECT c.{column} FROM {name} c WHERE {in_range}) FOR KEY SHARE OF p"
+                        ),
+                        bounds,
+                    ).all()
+        if broken:
+            raise BrokenReference("; ".join(broken))
+        self.restore()
+
+    def restore(self) -> None:
+        """Row-by-row checks on again for the rest of the transaction."""
+        self.session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
+
+    def abandon(self) -> None:
+        """After a failed load: checks back on if the transaction still runs (a rollback
+        switches them back on anyway)."""
+        try:
+            with self.session.begin_nested():
+                self.restore()
+        except Exception:  # the transaction is aborted: the caller's rollback restores it
+            pass

@@ -207,18 +207,23 @@ class HistoryChainWriter:
         amount_fen: int | None,
         note: str = "",
     ) -> dict:
-        naive = utc_naive(occurred_at)  # hashed as is; converted once for the column
+        # Bulk loads hash millions of rows: each value is worked out once here.
+        naive = utc_naive(occurred_at)
+        kind, note = _kind_value(kind), note or ""
+        prev = self._last.get(customer_id, GENESIS_HASH)
+        text = canonical_string(customer_id=customer_id, policy_id=policy_id, occurred_at=naive, kind=kind,
+                                amount_fen=amount_fen, note=note, prev_hash=prev)
+        self._last[customer_id] = digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         fields = dict(
             customer_id=customer_id,
             policy_id=policy_id,
-            occurred_at=naive,
-            kind=_kind_value(kind),
+            occurred_at=naive.replace(tzinfo=UTC) if _column_is_aware() else naive,
+            kind=kind,
             amount_fen=amount_fen,
-            note=note or "",
-            prev_hash=self._last.get(customer_id, GENESIS_HASH),
+            note=note,
+            prev_hash=prev,
+            row_hash=digest,
         )
-        fields["row_hash"] = self._last[customer_id] = row_hash(**fields)
-        fields["occurred_at"] = for_column(naive)
         if self.next_id is not None:
             fields["id"] = self.next_id
             self.next_id += 1
