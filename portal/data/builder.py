@@ -3,7 +3,10 @@
 The demo and the scale generator both describe customers, policies and money movements
 through a ``Dataset``; it assigns ids, derives coverage rows, records a history event
 for every money movement (amount equal to the record's), and on ``flush`` chains each
-customer's history in date order and inserts everything in foreign-key order.
+customer's history in date order and inserts everything in foreign-key order
+(``bulk.copy_rows``: COPY on PostgreSQL). The chain is hashed in Python as the rows are
+written, so a new customer's chain head (``history_head``) is known without reading
+anything back.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from portal.data import tables as t
-from portal.data.bulk import insert_rows, next_ids, sync_sequences
+from portal.data.bulk import WriteBehind, copy_rows, next_ids, sync_sequences
 from portal.data.catalogue import ProductSpec, coverages_for
 from portal.domain.dates import add_months, add_years
 from portal.domain.premiums import MONTHS_BETWEEN_INSTALLMENTS
-from portal.data.history import HistoryChainWriter, refresh_heads
+from portal.data.history import HistoryChainWriter, refresh_heads, utc_naive
+from portal.data.pii import with_hashes
 from portal.domain.loans import LOAN_TO_CASH_VALUE, simple_interest
 from portal.domain.money import from_fen, round_down, round_half_up, to_fen
 from portal.domain.records import HistoryKind, PaymentFrequency, PolicyStatus
@@ -81,17 +85,24 @@ def loan_limit_fen(cash_value_fen: int) -> int:
 
 
 # Business happens on Beijing time; the history stores the instant (UTC).
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
+CHINA_OFFSET = timedelta(hours=8)
+CHINA_TIME = timezone(CHINA_OFFSET, "CST")
 
 
 def local_moment(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=CHINA_TIME)
 
 
+def utc_of_local(day: date, hour: int, minute: int = 0) -> datetime:
+    """``local_moment`` as naive UTC, the form the history chain hashes: made directly,
+    since bulk loads make millions of them (China keeps UTC+8 all year)."""
+    return datetime(day.year, day.month, day.day, hour, minute) - CHINA_OFFSET
+
+
 def at(day: date, salt: int) -> datetime:
     """A business-hours moment on ``day``, derived from a record id so no RNG is consumed."""
     minutes = (salt * 37) % 540
-    return local_moment(day, 8 + minutes // 60, minutes % 60)
+    return utc_of_local(day, 8 + minutes // 60, minutes % 60)
 
 
 @dataclass
@@ -106,14 +117,18 @@ class PolicyRef:
 
 
 class Dataset:
-    def __init__(self, session: Session):
+    """``write_behind``: ``flush`` hands the chunk to a writer thread and returns at once
+    (PostgreSQL bulk loads); ``close()`` waits for it. Without it ``flush`` writes."""
+
+    def __init__(self, session: Session, *, write_behind: bool = False):
         self.session = session
+        self._writer = WriteBehind() if write_behind else None
         self._ids = next_ids(session, TABLES)
+        self._first_ids = dict(self._ids)
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self._events: dict[int, list[tuple[datetime, int, dict]]] = defaultdict(list)
         self._event_seq = 0
         self._new_customers: set[int] = set()
-        self._chained_customers: set[int] = set()
 
     # -- ids and raw rows -------------------------------------------------------------
     def new_id(self, model) -> int:
@@ -138,6 +153,7 @@ class Dataset:
         note: str = "",
     ) -> None:
         self._event_seq += 1
+        occurred_at = utc_naive(occurred_at)  # naive = UTC; aware ones are converted
         self._events[customer_id].append(
             (
                 occurred_at,
@@ -157,7 +173,8 @@ class Dataset:
     def add_customer(self, **columns) -> int:
         customer_id = self.new_id(t.Customer)
         columns.setdefault("customer_no", f"C{customer_id:010d}")
-        self.add(t.Customer, id=customer_id, **columns)
+        # The lookup hashes are computed here: bulk writes run no column defaults.
+        self.add(t.Customer, id=customer_id, **with_hashes(columns))
         self._new_customers.add(customer_id)
         return customer_id
 
@@ -208,9 +225,9 @@ class Dataset:
         for responsibility, amount in coverages_for(product.kind, sum_assured_fen):
             self.add(t.PolicyCoverage, policy_id=policy_id, responsibility=responsibility.value, amount_fen=amount)
         # Issue opens the day's business; a status change closes it.
-        self.event(customer_id, policy_id, local_moment(start_date, 8), HistoryKind.POLICY_ISSUED, None, issue_note)
+        self.event(customer_id, policy_id, utc_of_local(start_date, 8), HistoryKind.POLICY_ISSUED, None, issue_note)
         if status in STATUS_EVENTS and status_date is not None:
-            self.event(customer_id, policy_id, local_moment(status_date, 17, 30), STATUS_EVENTS[status])
+            self.event(customer_id, policy_id, utc_of_local(status_date, 17, 30), STATUS_EVENTS[status])
         return PolicyRef(policy_id, customer_id, policy_no, product, start_date)
 
     def set_cash_value(self, policy: PolicyRef, cash_value_fen: int) -> None:
@@ -297,27 +314,61 @@ class Dataset:
         return row_id
 
     # -- writing --------------------------------------------------------------------------
-    def _chain_events(self) -> None:
+    def _chain_events(self) -> tuple[list[dict], list[int]]:
+        """Hash the events into history rows. Returns the chain heads of the customers
+        whose chains start here, and the customers continuing an older chain (re-anchored
+        from the database after writing: ``refresh_heads``)."""
         existing = [c for c in self._events if c not in self._new_customers]
+        if existing and self._writer is not None:
+            self._writer.drain()  # their chains are read from the database
         writer = HistoryChainWriter.for_customers(self.session, existing) if existing else HistoryChainWriter()
         writer.next_id = self._ids[t.HistoryEvent.__tablename__]
         out = self.rows[t.HistoryEvent.__tablename__]
-        self._chained_customers.update(self._events)
+        heads = []
         for customer_id in sorted(self._events):
             # A customer's chain runs in time order, like a real append-only log would.
-            for _, _, fields in sorted(self._events[customer_id], key=lambda e: (e[0], e[1])):
+            events = sorted(self._events[customer_id])  # by (time, sequence): sequences are unique
+            for _, _, fields in events:
                 out.append(writer.row(**fields))
+            if customer_id in self._new_customers:
+                heads.append(dict(customer_id=customer_id, head_hash=out[-1]["row_hash"], event_count=len(events)))
         self._ids[t.HistoryEvent.__tablename__] = writer.next_id
         self._events.clear()
+        return heads, existing
 
     def flush(self) -> None:
-        """Insert everything built so far (ids stay reserved; the builder can go on)."""
-        self._chain_events()
-        for model in TABLES:
-            rows = self.rows.pop(model.__tablename__, [])
-            if rows:
-                insert_rows(self.session, model, rows)
+        """Insert everything built so far (ids stay reserved; the builder can go on).
+        With ``write_behind`` the rows are written while the caller goes on building."""
+        heads, continued = self._chain_events()
+        chunk = [(model, self.rows.pop(model.__tablename__, [])) for model in TABLES]
+        chunk.append((t.HistoryHead, heads))
         self._new_customers.clear()
-        sync_sequences(self.session, TABLES)
-        refresh_heads(self.session, self._chained_customers)
-        self._chained_customers.clear()
+        session = self.session
+
+        def write() -> None:
+            for model, rows in chunk:
+                copy_rows(session, model, rows)
+            sync_sequences(session, TABLES)
+            if continued:
+                refresh_heads(session, continued)
+
+        if self._writer is None:
+            write()
+        else:
+            self._writer.submit(write)
+
+    def loaded_keys(self) -> dict[str, tuple[str, int, int]]:
+        """Table name -> (key column, first key, key after the last) of the rows added."""
+        loaded = {
+            name: ("id", first, self._ids[name]) for name, first in self._first_ids.items() if self._ids[name] > first
+        }
+        if t.Customer.__tablename__ in loaded:  # a head for each new customer
+            loaded[t.HistoryHead.__tablename__] = ("customer_id", *loaded[t.Customer.__tablename__][1:])
+        return loaded
+
+    def close(self, raise_errors: bool = True) -> None:
+        """Wait for rows still being written (``write_behind``); the session is free again.
+        A write that failed is raised here (unless closing after another failure)."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close(raise_errors)

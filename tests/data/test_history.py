@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import text
@@ -9,7 +10,14 @@ from sqlmodel import Session
 
 from portal.data import tables as t
 from portal.data.bulk import insert_rows
-from portal.data.history import GENESIS_HASH, HistoryChainWriter, append_event, row_hash, verify_chain
+from portal.data.history import (
+    GENESIS_HASH,
+    HistoryChainWriter,
+    append_event,
+    canonical_string,
+    row_hash,
+    verify_chain,
+)
 from portal.domain.records import HistoryKind
 from tests.data.helpers import new_engine
 
@@ -56,6 +64,20 @@ def test_the_instant_not_its_time_zone_is_hashed():
     naive_utc = row_hash(occurred_at=datetime(2024, 1, 2, 1, 30), **base)
     assert beijing == utc == naive_utc
     assert row_hash(occurred_at=datetime(2024, 1, 2, 1, 31), **base) != utc
+
+
+def test_the_hashed_text_is_the_json_array_of_the_fields():
+    # canonical_string is written out by hand for speed; it must stay byte-for-byte the
+    # JSON the chain was defined with, or every stored chain would stop verifying.
+    for note in ("", "premium_installment#12", '引号 " 反斜杠 \\ 制表\t换行\n', "\x00\x1f\u2028 🙂"):
+        for policy_id, amount in ((None, None), (7, -5), (123456789, 0)):
+            fields = dict(customer_id=42, policy_id=policy_id, occurred_at=datetime(2024, 1, 2, 1, 30, 5, 7),
+                          kind="premium_paid", amount_fen=amount, note=note, prev_hash=GENESIS_HASH)
+            reference = json.dumps(
+                [42, policy_id, "2024-01-02T01:30:05.000007", "premium_paid", amount, note, GENESIS_HASH],
+                ensure_ascii=False, separators=(",", ":"),
+            )
+            assert canonical_string(**fields) == reference
 
 
 def test_every_kind_of_edit_is_detected(tmp_path):
