@@ -210,6 +210,20 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _assertion_timeout():
+    """Two workers with their state in Redis answer a little later than one process with its
+    state in memory, and on a two-core machine the database, both workers and Chromium
+    share the cores: once in a full scale-out run the 157-policy dashboard took more than
+    Playwright's default 5 s to appear. Assertions there wait up to 10 s (a passing
+    assertion returns as soon as it holds, so this costs nothing when all is well)."""
+    if SCALE_OUT:
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=10_000)
+    yield
+
+
 @pytest.fixture
 def page(browser, portal_server):
     context = browser.new_context(base_url=portal_server["url"], viewport={"width": 1280, "height": 900})
