@@ -251,7 +251,7 @@ def test_switch_auto_renewal_from_the_policy_page(page, db):
     cid = customer_id(db, FAMILY)
     policy_no, auto_renew, end = db.execute(
         "SELECT p.policy_no, p.auto_renew, p.end_date FROM policy p JOIN product pr ON pr.code = p.product_code "
-        "WHERE p.policyholder_id = ? AND pr.short_term = 1 AND p.status = 'in_force' AND p.end_date >= ? ORDER BY p.id LIMIT 1",
+        "WHERE p.policyholder_id = ? AND pr.short_term AND p.status = 'in_force' AND p.end_date >= ? ORDER BY p.id LIMIT 1",
         (cid, TODAY),
     ).fetchone()
     sign_in(page, FAMILY)

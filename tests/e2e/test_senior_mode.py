@@ -5,6 +5,7 @@ languages, the choice following the account, and the loan fraud guard."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -210,8 +211,11 @@ def test_the_timeout_warning_gives_time_and_stay_signed_in_keeps_the_session(pag
     login(page, "zhangwei")
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     # This session now ends 100 s after it began (the warning comes 120 s before the end).
-    db.execute("UPDATE auth_session SET expires_at = datetime(issued_at, '+100 seconds') "
-               "WHERE id = (SELECT MAX(id) FROM auth_session)")
+    session_id, issued = db.execute(
+        "SELECT id, issued_at FROM auth_session WHERE id = (SELECT MAX(id) FROM auth_session)"
+    ).fetchone()
+    ends = datetime.fromisoformat(issued) + timedelta(seconds=100)
+    db.execute("UPDATE auth_session SET expires_at = ? WHERE id = ?", (ends.strftime("%Y-%m-%d %H:%M:%S.%f"), session_id))
     db.commit()
     page.reload()
     warning = page.locator("#timeout-warning")
@@ -223,7 +227,6 @@ def test_the_timeout_warning_gives_time_and_stay_signed_in_keeps_the_session(pag
     page.keyboard.press("Enter")
     expect(warning).to_be_hidden()
     issued, expires = db.execute("SELECT issued_at, expires_at FROM auth_session WHERE id = (SELECT MAX(id) FROM auth_session)").fetchone()
-    from datetime import datetime
     lasts = datetime.fromisoformat(expires) - datetime.fromisoformat(issued)
     assert lasts.total_seconds() > 55 * 60  # a full lifetime from now
     page.reload()

@@ -28,12 +28,15 @@ TODAY = date(2026, 11, 21)
 
 
 # PostgreSQL runs on the developers' and CI machines; without it its variants are skipped
-# with the reason (tests/postgres_url.py), never dropped without a word.
+# with the reason (tests/postgres_url.py), never dropped without a word. Each variant has
+# its marker, so a run can pick one backend (scripts/test.sh: SQLite today, PostgreSQL a
+# year ahead).
 POSTGRES_BACKEND = pytest.param(
     "postgresql",
     marks=[pytest.mark.postgres, pytest.mark.skipif(unreachable_reason() is not None, reason=str(unreachable_reason()))],
 )
-BACKENDS = ["sqlite", POSTGRES_BACKEND]
+SQLITE_BACKEND = pytest.param("sqlite", marks=pytest.mark.sqlite)
+BACKENDS = [SQLITE_BACKEND, POSTGRES_BACKEND]
 
 
 @pytest.fixture(params=BACKENDS)
