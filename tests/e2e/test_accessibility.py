@@ -52,6 +52,7 @@ def switch_on_large_text(page) -> None:
     expect(page.locator("#large-text-switch")).to_have_attribute("aria-pressed", "true")
 
 
+@pytest.mark.render_audit
 @pytest.mark.parametrize("mode", ["normal", "large"])
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_customer_page_passes_axe(page, db, language, mode):
@@ -87,6 +88,7 @@ def test_manager_worklist_passes_axe_and_lists_assigned_clients_only(page, db):
     audit(page, "clients-zh")
 
 
+@pytest.mark.render_audit
 @pytest.mark.parametrize("mode", ["normal", "large"])
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_self_service_steps_pass_axe(page, language, mode):

@@ -423,19 +423,21 @@ def test_another_customers_policy_in_the_url_offers_nothing(page, db):
 
 def test_back_on_the_dashboard_after_an_action_the_old_money_never_shows(page, db):
     """Returning by the done page's link (a client-side navigation, the case where the
-    old figures used to show for 240-350 ms): every text the figure ever shows is
-    recorded, and the figure from before the payment is not among them."""
+    old figures used to show for 240-350 ms): every text the loans figure ever shows is
+    recorded, and the figure from before the loan is not among them."""
     cid = customer_id(db, LOYAL)
     sign_in(page, LOYAL)
-    paid_before = page.locator("#card-premiums_paid .figure-value").inner_text().strip()
-    page.locator("#act-premium_due").click()
-    expect(page.locator("#choice-table")).to_be_visible()
+    taken_before = page.locator("#card-loans_taken .figure-value").inner_text().strip()
+    page.locator("#act-loanable").click()
+    expect(page.locator("#choice-select")).to_be_visible()
+    page.locator("#amount").fill("1000.00")
+    page.locator("#term-months").select_option("3")
     review_then_confirm(page)
     page.evaluate(
         """() => {
             window.__seen = [];
             const note = () => {
-                const figure = document.querySelector('#card-premiums_paid .figure-value');
+                const figure = document.querySelector('#card-loans_taken .figure-value');
                 if (figure) window.__seen.push(figure.textContent.trim());
             };
             new MutationObserver(note).observe(document.body, {subtree: true, childList: true, characterData: true});
@@ -443,7 +445,7 @@ def test_back_on_the_dashboard_after_an_action_the_old_money_never_shows(page, d
     )
     page.locator("#done-dashboard").click()
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
-    expect(page.locator("#card-premiums_paid .figure-value")).to_be_visible()
+    expect(page.locator("#card-loans_taken .figure-value")).to_be_visible()
     expect_dashboard_matches_database(page, db, cid)
     seen = page.evaluate("window.__seen")
-    assert seen and paid_before not in seen, seen
+    assert seen and taken_before not in seen, seen

@@ -102,6 +102,7 @@ def test_a_senior_gets_large_text_and_a_simpler_home(page, db, language):
     shot(page, f"large-home-390-{language}")
 
 
+@pytest.mark.render_audit
 def test_no_page_scrolls_sideways_at_320px_in_either_mode(page, db):
     page.set_viewport_size({"width": 320, "height": 800})
     page.goto("/login")
