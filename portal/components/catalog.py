@@ -13,6 +13,7 @@ language changes one short string in the state; the page re-renders from the mod
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import reflex as rx
@@ -42,7 +43,7 @@ def write_module(assets: Path = ROOT / "assets") -> Path:
     except OSError:
         pass
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".tmp")
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")  # several workers may write at once
     temporary.write_text(source, encoding="utf-8")
     temporary.replace(target)  # a build reading it sees the old or the new file, whole
     return target

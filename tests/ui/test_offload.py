@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
+import pkgutil
 import time
 
 import reflex as rx
 
-import portal.portal  # noqa: F401  (imports every page state)
+import portal.state
 from portal.state import offload
 from portal.state.login import LoginState
 from portal.state.session import page_state_classes
 from tests.async_run import run_async
+
+# Every page state, whatever module it lives in (importing the app itself would start a
+# state manager, which two test workers must not do at once).
+for _module in pkgutil.iter_modules(portal.state.__path__):
+    importlib.import_module(f"portal.state.{_module.name}")
 
 
 def test_every_event_handler_of_every_page_state_is_asynchronous():
