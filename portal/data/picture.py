@@ -336,8 +336,15 @@ def _policies(policy_rows, coverages: dict[int, list[r.Coverage]]) -> tuple[r.Po
     )
 
 
+def load_policy_ref(session: Session, policy_no: str) -> tuple[int, int] | None:
+    """(policy id, policyholder's customer id) for a policy number, or None if unknown."""
+    row = session.execute(
+        select(t.Policy.id, t.Policy.policyholder_id).where(t.Policy.policy_no == policy_no)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def load_policy_owner(session: Session, policy_no: str) -> int | None:
     """The policyholder's customer id, or None for an unknown policy number."""
-    return session.execute(
-        select(t.Policy.policyholder_id).where(t.Policy.policy_no == policy_no)
-    ).scalar_one_or_none()
+    ref = load_policy_ref(session, policy_no)
+    return None if ref is None else ref[1]

@@ -9,9 +9,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
-from portal.data.picture import load_customer_picture, load_policy_owner
+from portal.data.picture import load_customer_picture, load_policy_ref
 from portal.data.tables import Customer, ManagerAssignment
-from portal.data.tables import Policy as Policy_
 from portal.domain.actions import ActionKind, available_actions
 from portal.domain.categories import Category, CategoryFigure, Rollup
 from portal.domain.loans import LoanBalance, loan_balance
@@ -96,10 +95,15 @@ class Page:
     total: int  # items in the whole list
 
 
+def page_bounds(total: int, number: int, size: int) -> tuple[int, int]:
+    """(page number clamped into range, page count ≥ 1) for ``total`` items."""
+    count = max(1, -(-total // size))
+    return min(max(int(number), 0), count - 1), count
+
+
 def page_of(items, number: int, size: int) -> Page:
     items = tuple(items)
-    count = max(1, -(-len(items) // size))
-    number = min(max(int(number), 0), count - 1)
+    number, count = page_bounds(len(items), number, size)
     return Page(items[number * size : (number + 1) * size], number, count, len(items))
 
 
@@ -119,10 +123,12 @@ def list_policies(
     customer_id = authorize_customer(session, principal, None)
     only_ids = None
     if reminder:
-        rollup = roll_up(load_customer_picture(session, customer_id, history=False), today)
+        picture = load_customer_picture(session, customer_id, history=False)
+        rollup = roll_up(picture, today)
         only_ids = next((set(r.policy_ids) for r in rollup.reminders if r.kind.value == reminder), set())
-    policies = load_customer_picture(session, customer_id, records=False).policies
-    return page_of(filter_policies(policies, line, status, only_ids), page, size)
+    else:
+        picture = load_customer_picture(session, customer_id, records=False)
+    return page_of(filter_policies(picture.policies, line, status, only_ids), page, size)
 
 
 def filter_policies(
@@ -160,11 +166,11 @@ def load_policy(
     session: Session, principal: Principal | None, policy_no: str, today: date
 ) -> PolicyDetail:
     """Raises AccessDenied both for a policy that does not exist and for someone else's."""
-    owner = load_policy_owner(session, policy_no)
-    if owner is None:
+    ref = load_policy_ref(session, policy_no)
+    if ref is None:
         raise AccessDenied("no such policy")
+    policy_id, owner = ref
     customer_id = authorize_customer(session, principal, owner)
-    policy_id = session.execute(select(Policy_.id).where(Policy_.policy_no == policy_no)).scalar_one()
     # This policy's records only: the page costs the same for one policy as for 157.
     picture = load_customer_picture(session, customer_id, only_policy_id=policy_id)
     policy = picture.policies[0]
@@ -210,8 +216,7 @@ def load_manager_clients(
         raise AccessDenied("managers only")
     assigned = ManagerAssignment.manager_id == principal.manager_id
     total = session.exec(select(func.count()).select_from(ManagerAssignment).where(assigned)).one()
-    count = max(1, -(-total // size))
-    page = min(max(int(page), 0), count - 1)
+    page, count = page_bounds(total, page, size)
     rows = session.exec(
         select(Customer)
         .join(ManagerAssignment, ManagerAssignment.customer_id == Customer.id)
